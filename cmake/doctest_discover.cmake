@@ -1,0 +1,18 @@
+execute_process(COMMAND ${EXE} --list-test-cases --no-version OUTPUT_VARIABLE out
+                RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "listing test cases of ${EXE} failed")
+endif()
+string(REPLACE "\n" ";" lines "${out}")
+set(content "")
+foreach(line IN LISTS lines)
+  string(STRIP "${line}" name)
+  if(name STREQUAL "" OR name MATCHES "^=+$" OR name MATCHES "^\\[doctest\\]")
+    continue()
+  endif()
+  # doctest filters treat , as a separator and * ? as wildcards: escape them.
+  string(REPLACE "," "\\\\," filt "${name}")
+  string(APPEND content "add_test([==[${name}]==] \"${EXE}\" [==[--test-case=${filt}]==] --no-version)\n")
+  string(APPEND content "set_tests_properties([==[${name}]==] PROPERTIES SKIP_REGULAR_EXPRESSION \"SKIPPED:\")\n")
+endforeach()
+file(WRITE ${OUT} "${content}")

@@ -1,0 +1,55 @@
+// The backend interface: a backend says which ops it supports and compiles a graph into a
+// Program (ordered kernels over planned buffers) that can be run many times.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "graph/ir.h"
+
+namespace segrt {
+
+class Program {
+ public:
+  virtual ~Program() = default;
+  // Host <-> backend copies of one value (inputs, parameters, state, requested outputs).
+  virtual void write(int value, const float* src) = 0;
+  virtual void read(int value, float* dst) const = 0;
+  virtual void run() = 0;
+  virtual const Graph& graph() const = 0;
+  // Bytes of activation memory the plan needs (one arena), and of persistent values.
+  virtual size_t arena_bytes() const = 0;
+  virtual size_t persistent_bytes() const = 0;
+
+  std::vector<float> read(int value) const {
+    std::vector<float> r(static_cast<size_t>(numel(graph().value(value).shape)));
+    read(value, r.data());
+    return r;
+  }
+  void write(int value, const std::vector<float>& v) {
+    if (static_cast<int64_t>(v.size()) != numel(graph().value(value).shape))
+      throw Error("write: size " + std::to_string(v.size()) + " does not match value " +
+                  shape_str(graph().value(value).shape));
+    write(value, v.data());
+  }
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  virtual bool supports(const Node& n) const = 0;
+  // `outputs` are kept readable after run(); other activations may share memory.
+  virtual std::unique_ptr<Program> compile(const Graph& g, const std::vector<int>& outputs) = 0;
+};
+
+// Backends compiled into this build, by name ("cpu", later "vulkan", "cuda").
+std::vector<std::string> backend_names();
+// "auto" picks the best present. Throws Error naming the backend when it is absent.
+std::unique_ptr<Backend> make_backend(const std::string& name);
+
+// Refuses a graph with an op the backend does not support, naming the op and node.
+void check_supported(const Backend& b, const Graph& g, const std::vector<int>& schedule);
+
+}  // namespace segrt

@@ -1,0 +1,212 @@
+// Runs every declared op case: CPU f32 against CPU f64 (forward and backward), gradients
+// against central differences in f64, and every other backend present against the CPU.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+#include "graph/autodiff.h"
+#include "graph/op_registry.h"
+#include "runtime/backend.h"
+#include "runtime/cpu/cpu_backend.h"
+#include "runtime/philox.h"
+#include "tests/ops/op_case.h"
+
+namespace segrt::test {
+
+std::vector<OpCase>& op_cases() {
+  static std::vector<OpCase> c;
+  return c;
+}
+
+double uniform(uint64_t seed, uint64_t index, double lo, double hi) {
+  return lo + (hi - lo) * philox_uniform(seed, 0x5e9u, index);
+}
+
+namespace {
+
+struct Built {
+  Graph g;
+  std::vector<int> ins;     // input value ids, in case order
+  std::vector<int> outs;    // forward outputs
+  std::vector<int> grads;   // gradient value per input (-1 if none)
+  int seed_value = -1;      // incoming gradient of output 0
+};
+
+Built build(const OpCase& c, bool with_backward) {
+  Built b;
+  for (size_t i = 0; i < c.inputs.size(); ++i)
+    b.ins.push_back(b.g.add_input("in" + std::to_string(i), c.inputs[i]));
+  b.outs = b.g.add(c.op, b.ins, c.attrs, c.name);
+  b.grads.assign(b.ins.size(), -1);
+  if (with_backward) {
+    b.seed_value = b.g.add_input("dy", b.g.value(b.outs[0]).shape);
+    std::vector<int> wrt;
+    for (size_t i = 0; i < b.ins.size(); ++i)
+      if (std::find(c.no_grad.begin(), c.no_grad.end(), int(i)) == c.no_grad.end())
+        wrt.push_back(b.ins[i]);
+    auto gm = add_backward(b.g, {{b.outs[0], b.seed_value}}, wrt);
+    for (size_t i = 0; i < b.ins.size(); ++i)
+      if (gm.count(b.ins[i])) b.grads[i] = gm[b.ins[i]];
+  }
+  return b;
+}
+
+std::vector<std::vector<double>> make_inputs(const OpCase& c, const Built& b) {
+  std::vector<std::vector<double>> data;
+  for (size_t i = 0; i < c.inputs.size(); ++i) {
+    std::vector<double> d(static_cast<size_t>(numel(c.inputs[i])));
+    for (size_t k = 0; k < d.size(); ++k) d[k] = uniform(c.seed * 131 + i, k);
+    if (c.fill) c.fill(static_cast<int>(i), d, c.seed * 131 + i);
+    data.push_back(std::move(d));
+  }
+  if (b.seed_value >= 0) {
+    std::vector<double> d(static_cast<size_t>(numel(b.g.value(b.seed_value).shape)));
+    for (size_t k = 0; k < d.size(); ++k) d[k] = uniform(c.seed * 7 + 99, k);
+    data.push_back(std::move(d));
+  }
+  return data;
+}
+
+double nmse(const std::vector<float>& got, const std::vector<double>& ref, bool& nan_mismatch) {
+  double num = 0, den = 0;
+  nan_mismatch = false;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    if (std::isfinite(ref[i]) != std::isfinite(double(got[i]))) nan_mismatch = true;
+    double d = double(got[i]) - ref[i];
+    num += d * d;
+    den += ref[i] * ref[i];
+  }
+  return den > 0 ? num / den : num;
+}
+
+// Everything the case computes that a backend must match: outputs, mutated inputs, gradients.
+std::vector<int> checked_values(const OpCase& c, const Built& b) {
+  std::vector<int> v = b.outs;
+  for (int m : OpRegistry::get().at(c.op).mutates) v.push_back(b.ins.at(m));
+  for (int gv : b.grads)
+    if (gv >= 0) v.push_back(gv);
+  return v;
+}
+
+std::vector<int> feeds(const Built& b) {
+  std::vector<int> f = b.ins;
+  if (b.seed_value >= 0) f.push_back(b.seed_value);
+  return f;
+}
+
+void run_f64(cpu::CpuProgram<double>& p, const std::vector<int>& f,
+             const std::vector<std::vector<double>>& data) {
+  for (size_t i = 0; i < f.size(); ++i) std::copy(data[i].begin(), data[i].end(), p.data(f[i]));
+  p.run();
+}
+
+// Scalar L = sum(dy * y0) in double for the gradient check.
+double loss_f64(const OpCase& c, const std::vector<std::vector<double>>& data, const double* dy) {
+  Built b = build(c, false);
+  cpu::CpuProgram<double> p(b.g, b.outs);
+  run_f64(p, b.ins, data);
+  const double* y = p.data(b.outs[0]);
+  double l = 0;
+  for (int64_t i = 0; i < numel(b.g.value(b.outs[0]).shape); ++i) l += dy[i] * y[i];
+  return l;
+}
+
+void check_gradients(const OpCase& c, const Built& b, cpu::CpuProgram<double>& p,
+                     const std::vector<std::vector<double>>& data) {
+  const double* dy = data.back().data();
+  for (size_t i = 0; i < b.ins.size(); ++i) {
+    if (b.grads[i] < 0) continue;
+    const double* ana = p.data(b.grads[i]);
+    const int64_t n = numel(c.inputs[i]);
+    // Up to 24 elements spread over the tensor (first, last and strided between).
+    std::vector<int64_t> idx;
+    const int64_t want = std::min<int64_t>(n, 24);
+    for (int64_t k = 0; k < want; ++k) idx.push_back(want == 1 ? 0 : k * (n - 1) / (want - 1));
+    int checked = 0;
+    for (int64_t j : idx) {
+      auto d = data;
+      d.pop_back();
+      const double x0 = d[i][j];
+      const double h = c.eps * std::max(1.0, std::abs(x0));
+      const double l0 = loss_f64(c, d, dy);
+      d[i][j] = x0 + h;
+      const double lp = loss_f64(c, d, dy);
+      d[i][j] = x0 - h;
+      const double lm = loss_f64(c, d, dy);
+      const double fwd = (lp - l0) / h, bwd = (l0 - lm) / h, num = (lp - lm) / (2 * h);
+      const double scale = std::max({1.0, std::abs(fwd), std::abs(bwd)});
+      if (std::abs(fwd - bwd) > 1e-3 * scale) continue;  // a kink between x-h and x+h
+      ++checked;
+      INFO(c.name << ": d/d in" << i << "[" << j << "] analytic " << ana[j] << " numeric " << num);
+      CHECK(std::abs(ana[j] - num) <= 1e-5 * std::max({1.0, std::abs(ana[j]), std::abs(num)}));
+    }
+    INFO(c.name << ": input " << i << " had no smooth element to check");
+    CHECK(checked > 0);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("operator suite: every case forward and backward on every backend") {
+  REQUIRE(!op_cases().empty());
+  std::set<std::string> names;
+  int run_cases = 0, grad_cases = 0;
+  for (const OpCase& c : op_cases()) {
+    INFO("case " << c.name);
+    CHECK_MESSAGE(names.insert(c.name).second, "duplicate case name");
+    const bool backward = c.check_grad && OpRegistry::get().at(c.op).grad != nullptr;
+    Built b = build(c, backward);
+    auto data = make_inputs(c, b);
+    auto f = feeds(b);
+    auto checked = checked_values(c, b);
+
+    // Reference: CPU in double.
+    cpu::CpuProgram<double> ref(b.g, checked);
+    run_f64(ref, f, data);
+
+    // Every backend in f32 against the double reference.
+    for (const std::string& bn : backend_names()) {
+      auto be = make_backend(bn);
+      auto prog = be->compile(b.g, checked);
+      for (size_t i = 0; i < f.size(); ++i) {
+        std::vector<float> v(data[i].begin(), data[i].end());
+        prog->write(f[i], v);
+      }
+      prog->run();
+      for (int v : checked) {
+        std::vector<double> r(ref.data(v), ref.data(v) + numel(b.g.value(v).shape));
+        bool nan_mismatch = false;
+        double e = nmse(prog->read(v), r, nan_mismatch);
+        INFO(bn << " value %" << v << " " << shape_str(b.g.value(v).shape) << " nmse " << e);
+        CHECK_FALSE(nan_mismatch);
+        CHECK(e <= tier_nmse(c.tier));
+      }
+    }
+    if (backward) {
+      check_gradients(c, b, ref, data);
+      ++grad_cases;
+    }
+    ++run_cases;
+  }
+  std::printf("operator suite: %d cases (%d with gradient checks) on backends:", run_cases,
+              grad_cases);
+  for (auto& bn : backend_names()) std::printf(" %s", bn.c_str());
+  std::printf("; vulkan and cuda not built: skipped\n");
+}
+
+TEST_CASE("operator suite covers every registered op, forward and backward") {
+  std::set<std::string> covered;
+  for (const OpCase& c : op_cases()) {
+    bool backward = c.check_grad && OpRegistry::get().at(c.op).grad != nullptr;
+    Built b = build(c, backward);
+    for (auto& n : b.g.nodes()) covered.insert(n.op);
+  }
+  for (const std::string& op : OpRegistry::get().names()) {
+    INFO("op '" << op << "' appears in no operator case (forward, or backward graph of one)");
+    CHECK(covered.count(op) == 1);
+  }
+}
+
+}  // namespace segrt::test
