@@ -12,24 +12,24 @@
 
 namespace segrt {
 
-Mode parse_mode(const std::string& s) {
-  if (s == "min") return Mode::Min;
-  if (s == "max") return Mode::Max;
+Goal parse_goal(const std::string& s) {
+  if (s == "min") return Goal::Min;
+  if (s == "max") return Goal::Max;
   throw Error("mode must be min or max, got '" + s + "'");
 }
 
-const char* mode_name(Mode m) {
-  return m == Mode::Min ? "min" : "max";
+const char* goal_name(Goal m) {
+  return m == Goal::Min ? "min" : "max";
 }
 
-bool improves(Mode mode, double value, double best, double min_delta) {
-  return mode == Mode::Min ? value < best - min_delta : value > best + min_delta;
+bool improves(Goal mode, double value, double best, double min_delta) {
+  return mode == Goal::Min ? value < best - min_delta : value > best + min_delta;
 }
 
 namespace {
 
-double worst(Mode m) {
-  return m == Mode::Min ? HUGE_VAL : -HUGE_VAL;
+double worst(Goal m) {
+  return m == Goal::Min ? HUGE_VAL : -HUGE_VAL;
 }
 
 // Shortest text that reads back as the same double.
@@ -213,7 +213,7 @@ void PlateauLr::observe(double v) {
 
 std::string PlateauLr::describe() const {
   return "plateau:factor=" + num(o_.factor) + ",patience=" + std::to_string(o_.patience) +
-         ",min=" + num(o_.min_lr) + ",mode=" + mode_name(o_.mode) + ",delta=" + num(o_.min_delta) +
+         ",min=" + num(o_.min_lr) + ",mode=" + goal_name(o_.mode) + ",delta=" + num(o_.min_delta) +
          ",cooldown=" + std::to_string(o_.cooldown);
 }
 
@@ -245,7 +245,7 @@ std::unique_ptr<LrSchedule> make_schedule(const std::string& spec, double base_l
     o.factor = kv.real("factor", o.factor);
     o.patience = kv.integer("patience", o.patience);
     o.min_lr = kv.real("min", o.min_lr);
-    o.mode = parse_mode(kv.word("mode", "min"));
+    o.mode = parse_goal(kv.word("mode", "min"));
     o.min_delta = kv.real("delta", o.min_delta);
     o.cooldown = kv.integer("cooldown", o.cooldown);
     return std::make_unique<PlateauLr>(base_lr, o);
@@ -257,7 +257,7 @@ std::unique_ptr<LrSchedule> make_schedule(const std::string& spec, double base_l
 
 // ---- early stopping ---------------------------------------------------------------------
 
-EarlyStopping::EarlyStopping(int patience, Mode mode, double min_delta)
+EarlyStopping::EarlyStopping(int patience, Goal mode, double min_delta)
     : patience_(patience), mode_(mode), min_delta_(min_delta), best_(worst(mode)) {
   if (patience < 0) throw Error("early stopping: patience must be >= 0");
   if (!(min_delta >= 0)) throw Error("early stopping: delta must be >= 0, got " + num(min_delta));
@@ -265,7 +265,7 @@ EarlyStopping::EarlyStopping(int patience, Mode mode, double min_delta)
 
 EarlyStopping EarlyStopping::parse(const std::string& spec) {
   KeyValues kv("early stopping", spec, {"patience", "mode", "delta"});
-  return EarlyStopping(kv.integer("patience"), parse_mode(kv.word("mode", "min")),
+  return EarlyStopping(kv.integer("patience"), parse_goal(kv.word("mode", "min")),
                        kv.real("delta", 0.0));
 }
 
@@ -282,7 +282,7 @@ bool EarlyStopping::update(double value) {
 }
 
 std::string EarlyStopping::describe() const {
-  return "patience=" + std::to_string(patience_) + ",mode=" + mode_name(mode_) +
+  return "patience=" + std::to_string(patience_) + ",mode=" + goal_name(mode_) +
          ",delta=" + num(min_delta_);
 }
 

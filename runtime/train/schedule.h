@@ -9,12 +9,12 @@
 namespace segrt {
 
 // Whether a smaller (loss) or larger (Dice) metric is better.
-enum class Mode { Min, Max };
-Mode parse_mode(const std::string& s);  // "min" | "max"
-const char* mode_name(Mode m);
+enum class Goal { Min, Max };
+Goal parse_goal(const std::string& s);  // "min" | "max"
+const char* goal_name(Goal m);
 
 // True when `value` beats `best` by more than `min_delta`; NaN never improves.
-bool improves(Mode mode, double value, double best, double min_delta);
+bool improves(Goal mode, double value, double best, double min_delta);
 
 class LrSchedule {
  public:
@@ -80,7 +80,7 @@ struct PlateauOptions {
   double factor = 0.5;
   int patience = 10;
   double min_lr = 0;
-  Mode mode = Mode::Min;
+  Goal mode = Goal::Min;
   double min_delta = 0;  // absolute
   int cooldown = 0;      // epochs after a reduction during which nothing counts as bad
 };
@@ -112,7 +112,7 @@ std::unique_ptr<LrSchedule> make_schedule(const std::string& spec, double base_l
 // patience 0 stops at the first epoch that does not improve).
 class EarlyStopping {
  public:
-  explicit EarlyStopping(int patience, Mode mode = Mode::Min, double min_delta = 0);
+  explicit EarlyStopping(int patience, Goal mode = Goal::Min, double min_delta = 0);
   // "patience=5,mode=min,delta=1e-4"
   static EarlyStopping parse(const std::string& spec);
 
@@ -126,7 +126,7 @@ class EarlyStopping {
 
  private:
   int patience_;
-  Mode mode_;
+  Goal mode_;
   double min_delta_;
   double best_;
   int best_epoch_ = -1, epochs_ = 0, wait_ = 0;
