@@ -137,7 +137,7 @@ int Net::bn(int x, const std::string& name) {
   if (mode_ == Mode::Train)
     return g_
         .add("batch_norm_train", {x, gamma, beta, mean, var},
-             {{"eps", norm.bn_eps}, {"momentum", norm.bn_momentum}}, node)
+             {{"eps", norm.bn_eps}, {"momentum", 1.0 - norm.bn_momentum}}, node)
         .at(0);
   return g_.add("batch_norm_infer", {x, gamma, beta, mean, var}, {{"eps", norm.bn_eps}}, node)
       .at(0);

@@ -21,16 +21,24 @@ inline std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> ctr,
   return ctr;
 }
 
-// First 32-bit word for element `index` of stream `stream` under `seed`.
-inline uint32_t philox_u32(uint64_t seed, uint64_t stream, uint64_t index) {
-  return philox4x32_10({uint32_t(index), uint32_t(index >> 32), uint32_t(stream),
+// The four words of block `block` (elements 4*block .. 4*block+3) of stream `stream`.
+inline std::array<uint32_t, 4> philox_block(uint64_t seed, uint64_t stream, uint64_t block) {
+  return philox4x32_10({uint32_t(block), uint32_t(block >> 32), uint32_t(stream),
                         uint32_t(stream >> 32)},
-                       {uint32_t(seed), uint32_t(seed >> 32)})[0];
+                       {uint32_t(seed), uint32_t(seed >> 32)});
 }
+
+// The 32-bit word for element `index`: word index % 4 of block index / 4, so a kernel that
+// handles four consecutive elements needs one Philox evaluation.
+inline uint32_t philox_u32(uint64_t seed, uint64_t stream, uint64_t index) {
+  return philox_block(seed, stream, index >> 2)[index & 3];
+}
+
+inline double u32_to_uniform(uint32_t w) { return double(w >> 8) * (1.0 / 16777216.0); }
 
 // Uniform in [0, 1) with 24 bits: exact in float on every backend.
 inline double philox_uniform(uint64_t seed, uint64_t stream, uint64_t index) {
-  return double(philox_u32(seed, stream, index) >> 8) * (1.0 / 16777216.0);
+  return u32_to_uniform(philox_u32(seed, stream, index));
 }
 
 }  // namespace segrt

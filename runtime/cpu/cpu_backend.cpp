@@ -1,5 +1,9 @@
 #include "runtime/cpu/cpu_backend.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "graph/op_registry.h"
@@ -94,11 +98,29 @@ size_t CpuProgram<T>::persistent_bytes() const {
 
 template <typename T>
 void CpuProgram<T>::run() {
+  // SEGRT_PROFILE=1 prints the time per op kind after each run (to stderr).
+  static const bool profile = std::getenv("SEGRT_PROFILE") != nullptr;
+  std::map<std::string, double> per_op;
   for (auto& s : steps_) {
     Args<T> a{*s.node, {}, {}};
     for (int v : s.in) a.in.push_back({data(v), g_.value(v).shape});
     for (int v : s.out) a.out.push_back({data(v), g_.value(v).shape});
+    if (!profile) {
+      s.fn(a);
+      continue;
+    }
+    auto t0 = std::chrono::steady_clock::now();
     s.fn(a);
+    per_op[s.node->op] +=
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  }
+  if (profile) {
+    std::vector<std::pair<double, std::string>> rows;
+    double total = 0;
+    for (auto& [k, v] : per_op) rows.push_back({v, k}), total += v;
+    std::sort(rows.rbegin(), rows.rend());
+    std::fprintf(stderr, "cpu profile: %.1f ms\n", total);
+    for (auto& [v, k] : rows) std::fprintf(stderr, "  %-28s %9.2f ms %5.1f%%\n", k.c_str(), v, 100 * v / total);
   }
 }
 

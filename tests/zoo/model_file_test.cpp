@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include "graph/models/zoo.h"
-#include "tests/zoo/pending_ops.h"
 
 namespace segrt::test {
 namespace {
@@ -65,7 +64,6 @@ void expect_error(const std::string& path, const std::string& want) {
 }  // namespace
 
 TEST_CASE("model file: save and load round trip") {
-  need_ops();
   TempDir t("roundtrip");
   Graph g = small_model();
   ParamStore p = init_params(g, 3);
@@ -104,7 +102,6 @@ TEST_CASE("model file: save and load round trip") {
 }
 
 TEST_CASE("model file: the header is plain safetensors") {
-  need_ops();
   TempDir t("layout");
   Graph g = small_model();
   ParamStore p = init_params(g, 5);
@@ -144,7 +141,6 @@ TEST_CASE("model file: the header is plain safetensors") {
 }
 
 TEST_CASE("model file: damaged files are refused, naming the file") {
-  need_ops();
   TempDir t("damaged");
   Graph g = small_model();
   ParamStore p = init_params(g, 1);
@@ -225,7 +221,6 @@ TEST_CASE("model file: damaged files are refused, naming the file") {
 }
 
 TEST_CASE("model file: save refuses bad input") {
-  need_ops();
   TempDir t("refuse");
   Graph g = small_model();
   ParamStore p = init_params(g, 1);
@@ -244,7 +239,6 @@ TEST_CASE("model file: save refuses bad input") {
 }
 
 TEST_CASE("model file: graph JSON replays through shape inference") {
-  need_ops();
   Graph g = small_model();
   std::string j = graph_to_json(g);
   CHECK(graph_from_json(j).dump() == g.dump());

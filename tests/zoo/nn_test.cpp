@@ -7,12 +7,10 @@
 #include <cmath>
 
 #include "graph/init.h"
-#include "tests/zoo/pending_ops.h"
 
 namespace segrt::test {
 
 TEST_CASE("nn: scopes name parameters and nodes like PyTorch") {
-  need_ops();
   Net n(Mode::Train);
   int x = n.input("image", {2, 3, 8, 8});
   {
@@ -44,7 +42,6 @@ TEST_CASE("nn: scopes name parameters and nodes like PyTorch") {
 }
 
 TEST_CASE("nn: conv initialisers follow Keras' fans, L2 only on kernels") {
-  need_ops();
   Net n(Mode::Infer);
   int x = n.input("image", {1, 6, 8, 8});
   x = n.conv(x, 4, 3, "c", {.groups = 2});
@@ -80,7 +77,6 @@ TEST_CASE("nn: conv initialisers follow Keras' fans, L2 only on kernels") {
 }
 
 TEST_CASE("nn: transposed conv 'same' doubles the size for any kernel >= stride") {
-  need_ops();
   for (int64_t k : {2, 3, 4, 5}) {
     Net n;
     int x = n.input("x", {1, 2, 5, 7});
@@ -101,7 +97,6 @@ TEST_CASE("nn: transposed conv 'same' doubles the size for any kernel >= stride"
 }
 
 TEST_CASE("nn: dropout per mode, shared key, distinct seeds") {
-  need_ops();
   for (Mode m : {Mode::Train, Mode::Infer, Mode::MCDropout}) {
     Net n(m);
     int x = n.input("x", {1, 2, 4, 4});
@@ -130,7 +125,6 @@ TEST_CASE("nn: dropout per mode, shared key, distinct seeds") {
 }
 
 TEST_CASE("nn: pooling, concat, upsample and elementwise layers") {
-  need_ops();
   Net n;
   int x = n.input("x", {2, 3, 8, 8});
   CHECK(n.shape(n.max_pool(x, 2)) == Shape{2, 3, 4, 4});
@@ -185,7 +179,6 @@ TEST_CASE("init: deterministic, per-name, Keras distributions") {
 }
 
 TEST_CASE("init: init_params covers params and state; adding a layer leaves others alone") {
-  need_ops();
   auto build = [](bool extra) {
     Net n;
     int x = n.input("x", {1, 2, 4, 4});
