@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -28,8 +29,7 @@ bool is_nifti_name(const std::string& name) {
 }
 bool is_image_name(const std::string& name) {
   const std::string l = lower(name);
-  return l.ends_with(".png") || l.ends_with(".jpg") || l.ends_with(".jpeg") ||
-         l.ends_with(".bmp");
+  return l.ends_with(".png") || l.ends_with(".jpg") || l.ends_with(".jpeg") || l.ends_with(".bmp");
 }
 std::string stem_of(const std::string& name) {
   const std::string l = lower(name);
@@ -81,8 +81,9 @@ Image to_channels(const Image& img, const std::string& mode, const std::string& 
   const bool alpha = img.c == 2 || img.c == 4;
   auto need_constant_alpha = [&] {
     if (!plane_constant(img, img.c - 1))
-      throw Error(path + ": alpha channel is not constant; dropping it would lose information "
-                         "(use channels=auto or rgba)");
+      throw Error(path +
+                  ": alpha channel is not constant; dropping it would lose information "
+                  "(use channels=auto or rgba)");
   };
   if (mode == "auto") {
     if (alpha && plane_constant(img, img.c - 1))
@@ -198,8 +199,9 @@ std::string detect_layout(const std::string& dir) {
   if (!fs::is_directory(root)) throw Error(dir + ": data folder not found");
   const fs::path images = root / "images";
   if (!fs::is_directory(images))
-    throw Error(dir + ": cannot tell the data layout: no images/ folder (expected images/ with "
-                      "masks/ for 2-D data, or images/ with labels/ for NIfTI volumes)");
+    throw Error(dir +
+                ": cannot tell the data layout: no images/ folder (expected images/ with "
+                "masks/ for 2-D data, or images/ with labels/ for NIfTI volumes)");
   if (has_files(images, is_nifti_name)) {
     if (!fs::is_directory(root / "labels"))
       throw Error((root / "labels").string() + ": missing labels folder for the NIfTI volumes in " +
@@ -235,7 +237,8 @@ std::vector<DatasetItem> list_items(const std::string& dir, const std::string& l
     items.push_back({stem, path, it->second});
   }
   for (const auto& [stem, path] : labs)
-    if (!imgs.count(stem)) throw Error(path + ": no image named '" + stem + ".*' in " + images.string());
+    if (!imgs.count(stem))
+      throw Error(path + ": no image named '" + stem + ".*' in " + images.string());
   if (items.empty()) throw Error(images.string() + ": no images found");
   return items;
 }
@@ -274,8 +277,7 @@ std::vector<Sample> load_nifti_item(const DatasetItem& item, const DatasetOption
                 "x" + std::to_string(img.nz) + ")");
   for (float v : lab.data)
     if (!(v >= 0) || v != std::floor(v) || (opt.classes > 0 && v >= float(opt.classes)))
-      throw Error(item.label_path + ": label value " + std::to_string(v) +
-                  " is not a class index" +
+      throw Error(item.label_path + ": label value " + std::to_string(v) + " is not a class index" +
                   (opt.classes > 0 ? " 0.." + std::to_string(opt.classes - 1) : std::string()));
 
   const std::string norm = resolve_normalize(opt, "nifti");
@@ -333,25 +335,35 @@ Dataset load_dataset(const std::string& dir, const DatasetOptions& opt) {
   ds.layout = opt.layout == "auto" ? detect_layout(dir) : opt.layout;
   std::vector<DatasetItem> items = list_items(dir, ds.layout);
   if (opt.limit > 0 && items.size() > opt.limit) items.resize(opt.limit);
-  const DatasetItem* first_of_width = nullptr;
-  for (const DatasetItem& item : items) {
-    std::vector<Sample> got;
-    if (ds.layout == "nifti")
-      got = load_nifti_item(item, opt);
-    else
-      got.push_back(load_folder_item(item, opt));
-    for (Sample& s : got) {
+  // Files decode in parallel; the first failure in file order is the one reported.
+  std::vector<std::vector<Sample>> loaded(items.size());
+  std::vector<std::exception_ptr> failed(items.size());
+#pragma omp parallel for schedule(dynamic)
+  for (size_t i = 0; i < items.size(); ++i) {
+    try {
+      if (ds.layout == "nifti")
+        loaded[i] = load_nifti_item(items[i], opt);
+      else
+        loaded[i].push_back(load_folder_item(items[i], opt));
+    } catch (...) {
+      failed[i] = std::current_exception();
+    }
+  }
+  for (const std::exception_ptr& e : failed)
+    if (e) std::rethrow_exception(e);
+  const DatasetItem* first = nullptr;
+  for (size_t i = 0; i < items.size(); ++i)
+    for (Sample& s : loaded[i]) {
       if (ds.channels == 0) {
         ds.channels = s.image.c;
-        first_of_width = &item;
+        first = &items[i];
       } else if (s.image.c != ds.channels) {
-        throw Error(item.image_path + ": has " + std::to_string(s.image.c) +
-                    " channels after conversion but " + first_of_width->image_path + " has " +
+        throw Error(items[i].image_path + ": has " + std::to_string(s.image.c) +
+                    " channels after conversion but " + first->image_path + " has " +
                     std::to_string(ds.channels) + " (set the channels option to grey or rgb)");
       }
       ds.samples.push_back(std::move(s));
     }
-  }
   if (opt.classes > 0) {
     ds.num_classes = std::max(2, opt.classes);
   } else {

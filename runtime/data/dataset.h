@@ -11,10 +11,10 @@
 namespace segrt {
 
 struct Sample {
-  Image image;       // [C,H,W], normalised as the options say
-  LabelMap labels;   // [H,W] class indices, 0 = background
+  Image image;                          // [C,H,W], normalised as the options say
+  LabelMap labels;                      // [H,W] class indices, 0 = background
   double spacing_y = 1, spacing_x = 1;  // mm per pixel along rows and columns; 1 if unknown
-  std::string id;     // "name" (2-D) or "name:z017" (a slice)
+  std::string id;                       // "name" (2-D) or "name:z017" (a slice)
   std::string group;  // the file it came from; a split never puts one group on two sides
 };
 

@@ -28,7 +28,8 @@ namespace {
 std::vector<unsigned char> read_bytes(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error(path + ": cannot open image file");
-  std::vector<unsigned char> b((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::vector<unsigned char> b((std::istreambuf_iterator<char>(f)),
+                               std::istreambuf_iterator<char>());
   if (f.bad()) throw Error(path + ": read error");
   return b;
 }
@@ -175,8 +176,8 @@ Image overlay(const Image& img, const LabelMap& labels, float alpha) {
                 " and labels " + std::to_string(labels.h) + "x" + std::to_string(labels.w) +
                 " differ in size");
   if (img.c < 1) throw Error("overlay: image has no channels");
-  static const float palette[6][3] = {{255, 40, 40},  {40, 220, 40},  {50, 110, 255},
-                                      {255, 220, 0},  {230, 50, 230}, {0, 220, 220}};
+  static const float palette[6][3] = {{255, 40, 40}, {40, 220, 40},  {50, 110, 255},
+                                      {255, 220, 0}, {230, 50, 230}, {0, 220, 220}};
   const size_t n = size_t(img.h) * img.w;
   const int src_c = img.c >= 3 ? 3 : 1;
   float lo = INFINITY, hi = -INFINITY;

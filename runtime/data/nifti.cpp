@@ -16,10 +16,13 @@ namespace {
 
 constexpr int kHeaderSize = 348;
 
-int32_t bswap32(int32_t v) { return int32_t(__builtin_bswap32(uint32_t(v))); }
+int32_t bswap32(int32_t v) {
+  return int32_t(__builtin_bswap32(uint32_t(v)));
+}
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 int type_bytes(NiftiType t) {
@@ -177,7 +180,8 @@ Volume read_nifti(const std::string& path) {
   unsigned char raw[kHeaderSize];
   const size_t got = read_some(path, f.get(), raw, kHeaderSize);
   if (got < kHeaderSize)
-    throw Error(path + ": truncated NIfTI header (" + std::to_string(got) + " of 348 bytes" + short_note(f.get()) + ")");
+    throw Error(path + ": truncated NIfTI header (" + std::to_string(got) + " of 348 bytes" +
+                short_note(f.get()) + ")");
 
   // Byte order from sizeof_hdr, which must read as 348 one way or the other.
   int32_t sz;
@@ -198,8 +202,9 @@ Volume read_nifti(const std::string& path) {
   const std::string magic(reinterpret_cast<const char*>(raw + 344), 3);
   const bool single = magic == "n+1";
   if (!single && magic != "ni1")
-    throw Error(path + ": bad NIfTI-1 magic (expected \"n+1\" or \"ni1\"; ANALYZE 7.5 files are "
-                       "not supported)");
+    throw Error(path +
+                ": bad NIfTI-1 magic (expected \"n+1\" or \"ni1\"; ANALYZE 7.5 files are "
+                "not supported)");
   if (raw[347] != 0) throw Error(path + ": bad NIfTI-1 magic (fourth byte not zero)");
 
   int16_t dim[8];
@@ -357,13 +362,13 @@ void write_nifti(const std::string& path, const Volume& v, const NiftiWriteOptio
   Header h(out.data(), swap);
   h.put<int32_t>(0, kHeaderSize);
   const int16_t ndim = v.nt > 1 ? 4 : 3;
-  const int16_t dim[8] = {ndim, int16_t(v.nx), int16_t(v.ny), int16_t(v.nz), int16_t(v.nt), 1,
-                          1,    1};
+  const int16_t dim[8] = {ndim, int16_t(v.nx), int16_t(v.ny), int16_t(v.nz), int16_t(v.nt), 1, 1,
+                          1};
   for (int i = 0; i < 8; ++i) h.put<int16_t>(40 + 2 * i, dim[i]);
   h.put<int16_t>(70, int16_t(opt.type));
   h.put<int16_t>(72, int16_t(8 * type_bytes(opt.type)));
-  const float pixdim[8] = {1, float(v.spacing[0]), float(v.spacing[1]), float(v.spacing[2]), 1,
-                           1, 1,                   1};
+  const float pixdim[8] = {
+      1, float(v.spacing[0]), float(v.spacing[1]), float(v.spacing[2]), 1, 1, 1, 1};
   for (int i = 0; i < 8; ++i) h.put<float>(76 + 4 * i, pixdim[i]);
   h.put<float>(108, float(offset));
   h.put<float>(112, 1.f);  // scl_slope

@@ -71,8 +71,7 @@ constexpr float kContrast[kTissues][4] = {
 }  // namespace
 
 Sample synth_sample(const SynthOptions& opt, int index) {
-  if (opt.height < 16 || opt.width < 16)
-    throw Error("synth: image size must be at least 16x16");
+  if (opt.height < 16 || opt.width < 16) throw Error("synth: image size must be at least 16x16");
   if (opt.channels != 3 && opt.channels != 4)
     throw Error("synth: channels must be 3 or 4, got " + std::to_string(opt.channels));
   const int h = opt.height, w = opt.width;
@@ -102,7 +101,7 @@ Sample synth_sample(const SynthOptions& opt, int index) {
     double u = r * std::cos(t) * ha, v = r * std::sin(t) * hb;
     core.cy = hcy + ct * u - st * v;
     core.cx = hcx + st * u + ct * v;
-    core.r0 = rng.uniform(0.035, 0.08) * size;
+    core.r0 = rng.uniform(0.04, 0.10) * size;
     core.draw(rng, 0.35);
     edema = core;
     edema.r0 = core.r0 * rng.uniform(1.5, 2.1);

@@ -14,8 +14,8 @@ namespace segrt {
 struct SynthOptions {
   int count = 100;
   int height = 128, width = 128;
-  int channels = 3;         // 3: T1, T2, FLAIR; 4: T1, T1ce, T2, FLAIR
-  bool multiclass = false;  // false: 1 = whole tumour; true: 1 = edema, 2 = core
+  int channels = 3;           // 3: T1, T2, FLAIR; 4: T1, T1ce, T2, FLAIR
+  bool multiclass = false;    // false: 1 = whole tumour; true: 1 = edema, 2 = core
   double empty_fraction = 0;  // share of samples drawn without a tumour
   uint64_t seed = 1;
 };

@@ -270,8 +270,8 @@ Batch make_batch(const std::vector<const Sample*>& samples, int num_classes, boo
     check_sample(s, "make_batch");
     if (s.image.c != c || s.image.h != h || s.image.w != w)
       throw Error("make_batch: sample '" + s.id + "' is " + std::to_string(s.image.c) + "x" +
-                  size_str(s) + " but '" + f.id + "' is " + std::to_string(c) + "x" +
-                  size_str(f) + "; resize or crop to one size first");
+                  size_str(s) + " but '" + f.id + "' is " + std::to_string(c) + "x" + size_str(f) +
+                  "; resize or crop to one size first");
     std::copy(s.image.data.begin(), s.image.data.end(), b.images.begin() + i * c * hw);
     float* t = b.targets.data() + i * k * hw;
     for (size_t p = 0; p < hw; ++p) {

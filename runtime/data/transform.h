@@ -38,7 +38,7 @@ void add_gaussian_noise(Image& img, double mean, double stddev, Rng& rng);
 
 struct AugmentOptions {
   double hflip_p = 0, vflip_p = 0;
-  double rotate_p = 0, rotate_degrees = 0;            // angle uniform in [-deg, deg]
+  double rotate_p = 0, rotate_degrees = 0;           // angle uniform in [-deg, deg]
   double scale_p = 0, scale_min = 1, scale_max = 1;  // zoom uniform in [min, max]
   double mask_p = 0, mask_max_fraction = 0.2;
   int mask_max_patches = 0;

@@ -1,4 +1,6 @@
 // Data sets: the 2-D folder and NIfTI layouts, their options, their errors, and the split.
+#include "runtime/data/dataset.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -6,7 +8,6 @@
 #include <set>
 
 #include "graph/ir.h"
-#include "runtime/data/dataset.h"
 #include "runtime/data/image_io.h"
 #include "runtime/data/nifti.h"
 #include "tests/data/test_util.h"
@@ -24,7 +25,8 @@ void put_pair(const TempDir& dir, const std::string& name, int c, int h, int w, 
   Image img(c, h, w);
   for (int ch = 0; ch < c; ++ch)
     for (int y = 0; y < h; ++y)
-      for (int x = 0; x < w; ++x) img.at(ch, y, x) = ch == 3 ? 255.f : float((y * w + x + ch) % 256);
+      for (int x = 0; x < w; ++x)
+        img.at(ch, y, x) = ch == 3 ? 255.f : float((y * w + x + ch) % 256);
   write_png(dir / ("images/" + name + ".png"), img);
   LabelMap m(mh ? mh : h, mw ? mw : w);
   m.at(1, 1) = m.at(1, 2) = 1;

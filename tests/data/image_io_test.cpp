@@ -1,4 +1,6 @@
 // Image files: PNG/JPEG/BMP round trips and damaged files that must be refused by name.
+#include "runtime/data/image_io.h"
+
 #include <doctest/doctest.h>
 #include <stb_image_write.h>
 #include <zlib.h>
@@ -6,7 +8,6 @@
 #include <cmath>
 
 #include "graph/ir.h"
-#include "runtime/data/image_io.h"
 #include "tests/data/test_util.h"
 
 namespace segrt::test {
@@ -174,7 +175,7 @@ TEST_CASE("image_io: overlay tints foreground classes and checks sizes") {
   REQUIRE(o.c == 3);
   CHECK(o.at(0, 0, 0) == doctest::Approx(255.f));  // brightest pixel, untinted
   CHECK(o.at(1, 0, 0) == doctest::Approx(255.f));
-  CHECK(o.at(0, 1, 1) == doctest::Approx(0.5f * 255.f));   // black blended with red
+  CHECK(o.at(0, 1, 1) == doctest::Approx(0.5f * 255.f));  // black blended with red
   CHECK(o.at(1, 1, 1) == doctest::Approx(0.5f * 40.f));
   SEGRT_CHECK_ERROR_HAS(overlay(img, LabelMap(3, 2), 0.5f), "differ");
 }

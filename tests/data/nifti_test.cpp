@@ -1,11 +1,12 @@
 // NIfTI-1: round trips for every datatype, byte order and file form; damaged files refused.
+#include "runtime/data/nifti.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <cstring>
 
 #include "graph/ir.h"
-#include "runtime/data/nifti.h"
 #include "tests/data/test_util.h"
 
 namespace segrt::test {
@@ -40,8 +41,8 @@ TEST_CASE("nifti: every datatype round-trips through .nii and .nii.gz") {
     NiftiType type;
     float lo, step;
   };
-  const Case cases[] = {{NiftiType::U8, 0, 2},          {NiftiType::I8, -48, 1},
-                        {NiftiType::I16, -3000, 61},   {NiftiType::U16, 0, 650},
+  const Case cases[] = {{NiftiType::U8, 0, 2},           {NiftiType::I8, -48, 1},
+                        {NiftiType::I16, -3000, 61},     {NiftiType::U16, 0, 650},
                         {NiftiType::I32, -100000, 2011}, {NiftiType::F32, -1.5f, 0.37f},
                         {NiftiType::F64, 3.25f, -0.11f}};
   for (const Case& c : cases)
@@ -85,10 +86,10 @@ TEST_CASE("nifti: scl_slope and scl_inter are applied, pixdim units converted") 
   for (size_t i = 0; i < v.data.size(); ++i) v.data[i] = float(i);
   write_nifti(dir / "s.nii", v, {NiftiType::I16, false});
   auto b = file_bytes(dir / "s.nii");
-  poke<float>(b, 112, 0.5f);   // scl_slope
-  poke<float>(b, 116, 10.f);   // scl_inter
-  b[123] = 3;                  // xyzt_units: micrometres
-  poke<float>(b, 80, 250.f);   // pixdim[1] = 250 um
+  poke<float>(b, 112, 0.5f);  // scl_slope
+  poke<float>(b, 116, 10.f);  // scl_inter
+  b[123] = 3;                 // xyzt_units: micrometres
+  poke<float>(b, 80, 250.f);  // pixdim[1] = 250 um
   put_bytes(dir / "s.nii", b);
   const Volume r = read_nifti(dir / "s.nii");
   for (size_t i = 0; i < r.data.size(); ++i) CHECK(r.data[i] == doctest::Approx(i * 0.5 + 10));
@@ -120,20 +121,19 @@ TEST_CASE("nifti: corrupt headers and truncated data are errors naming the file"
                         "magic.nii");
   SEGRT_CHECK_ERROR_HAS(
       read_nifti(damaged("dtype.nii", [](auto& b) { poke<int16_t>(b, 70, 999); })), "dtype.nii");
-  SEGRT_CHECK_ERROR_HAS(
-      read_nifti(damaged("bitpix.nii", [](auto& b) { poke<int16_t>(b, 72, 8); })), "bitpix");
+  SEGRT_CHECK_ERROR_HAS(read_nifti(damaged("bitpix.nii", [](auto& b) { poke<int16_t>(b, 72, 8); })),
+                        "bitpix");
   SEGRT_CHECK_ERROR_HAS(read_nifti(damaged("dim0.nii", [](auto& b) { poke<int16_t>(b, 40, 9); })),
                         "dim0.nii");
-  SEGRT_CHECK_ERROR_HAS(read_nifti(damaged("dimneg.nii", [](auto& b) { poke<int16_t>(b, 44, -3); })),
-                        "dimneg.nii");
+  SEGRT_CHECK_ERROR_HAS(
+      read_nifti(damaged("dimneg.nii", [](auto& b) { poke<int16_t>(b, 44, -3); })), "dimneg.nii");
   SEGRT_CHECK_ERROR_HAS(
       read_nifti(damaged("voxoff.nii", [](auto& b) { poke<float>(b, 108, 100.f); })), "vox_offset");
-  SEGRT_CHECK_ERROR_HAS(
-      read_nifti(damaged("cut.nii", [](auto& b) { b.resize(b.size() - 10); })), "cut.nii");
-  SEGRT_CHECK_ERROR_HAS(
-      read_nifti(damaged("cut.nii", [](auto& b) { b.resize(b.size() - 10); })), "truncated");
-  SEGRT_CHECK_ERROR_HAS(read_nifti(damaged("hdr.nii", [](auto& b) { b.resize(200); })),
-                        "hdr.nii");
+  SEGRT_CHECK_ERROR_HAS(read_nifti(damaged("cut.nii", [](auto& b) { b.resize(b.size() - 10); })),
+                        "cut.nii");
+  SEGRT_CHECK_ERROR_HAS(read_nifti(damaged("cut.nii", [](auto& b) { b.resize(b.size() - 10); })),
+                        "truncated");
+  SEGRT_CHECK_ERROR_HAS(read_nifti(damaged("hdr.nii", [](auto& b) { b.resize(200); })), "hdr.nii");
   SEGRT_CHECK_ERROR_HAS(read_nifti(dir / "absent.nii.gz"), "absent.nii.gz");
 
   // A gzip stream cut short: in the data, and in the trailer only.

@@ -48,7 +48,8 @@ inline std::string shared_data_dir() {
     return {};
   }
 #ifdef SEGRT_SOURCE_DIR
-  const std::filesystem::path p = std::filesystem::path(SEGRT_SOURCE_DIR) / ".." / "shared" / "data";
+  const std::filesystem::path p =
+      std::filesystem::path(SEGRT_SOURCE_DIR) / ".." / "shared" / "data";
   if (std::filesystem::is_directory(p)) return p.lexically_normal().string();
 #endif
   return {};
@@ -57,15 +58,15 @@ inline std::string shared_data_dir() {
 }  // namespace segrt::test
 
 // Checks that `expr` throws a segrt::Error whose message contains `needle`.
-#define SEGRT_CHECK_ERROR_HAS(expr, needle)                                            \
-  do {                                                                                 \
-    bool thrown_ = false;                                                              \
-    try {                                                                              \
-      expr;                                                                            \
-    } catch (const segrt::Error& e_) {                                                 \
-      thrown_ = true;                                                                  \
-      MESSAGE("message: " << std::string(e_.what()));                                                  \
-      CHECK(std::string(e_.what()).find(needle) != std::string::npos);                 \
-    }                                                                                  \
-    CHECK_MESSAGE(thrown_, "expected a segrt::Error from " #expr);                     \
+#define SEGRT_CHECK_ERROR_HAS(expr, needle)                            \
+  do {                                                                 \
+    bool thrown_ = false;                                              \
+    try {                                                              \
+      expr;                                                            \
+    } catch (const segrt::Error& e_) {                                 \
+      thrown_ = true;                                                  \
+      INFO("message: " << std::string(e_.what()));                     \
+      CHECK(std::string(e_.what()).find(needle) != std::string::npos); \
+    }                                                                  \
+    CHECK_MESSAGE(thrown_, "expected a segrt::Error from " #expr);     \
   } while (0)
