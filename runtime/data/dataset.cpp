@@ -375,6 +375,40 @@ Dataset load_dataset(const std::string& dir, const DatasetOptions& opt) {
   return ds;
 }
 
+Volume volume_from_slices(const std::vector<LabelMap>& slices, int axis,
+                          const std::array<double, 3>& spacing) {
+  if (axis < 0 || axis > 2)
+    throw Error("volume_from_slices: axis " + std::to_string(axis) + " is not 0, 1 or 2");
+  if (slices.empty()) throw Error("volume_from_slices: no slices");
+  const int h = slices[0].h, w = slices[0].w;
+  const int64_t n = int64_t(slices.size());
+  // Rows are the later remaining axis, columns the earlier (as in slicing).
+  const int64_t nx = axis == 0 ? n : w;
+  const int64_t ny = axis == 0 ? w : axis == 1 ? n : h;
+  const int64_t nz = axis == 2 ? n : h;
+  Volume v(nx, ny, nz);
+  v.spacing = spacing;
+  v.stored_type = NiftiType::U8;
+  for (int64_t k = 0; k < n; ++k) {
+    const LabelMap& s = slices[size_t(k)];
+    if (s.h != h || s.w != w)
+      throw Error("volume_from_slices: slice " + std::to_string(k) + " is " + std::to_string(s.h) +
+                  "x" + std::to_string(s.w) + ", slice 0 is " + std::to_string(h) + "x" +
+                  std::to_string(w));
+    for (int r = 0; r < h; ++r)
+      for (int c = 0; c < w; ++c) {
+        const float l = float(s.at(r, c));
+        if (axis == 0)
+          v.at(k, c, r) = l;
+        else if (axis == 1)
+          v.at(c, k, r) = l;
+        else
+          v.at(c, r, k) = l;
+      }
+  }
+  return v;
+}
+
 Split split_dataset(const Dataset& ds, double train, double val, double test, uint64_t seed) {
   if (train < 0 || val < 0 || test < 0 || std::fabs(train + val + test - 1.0) > 1e-6)
     throw Error("split: fractions " + std::to_string(train) + ", " + std::to_string(val) + ", " +

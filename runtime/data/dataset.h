@@ -2,11 +2,13 @@
 // volumes sliced to 2-D. See docs/data.md for the layouts and options.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "runtime/data/image.h"
+#include "runtime/data/nifti.h"
 
 namespace segrt {
 
@@ -63,6 +65,12 @@ Dataset load_dataset(const std::string& dir, const DatasetOptions& opt = {});
 Sample load_folder_item(const DatasetItem& item, const DatasetOptions& opt);
 // The slices of one NIfTI pair, as load_dataset reads them.
 std::vector<Sample> load_nifti_item(const DatasetItem& item, const DatasetOptions& opt);
+
+// The inverse of slicing: label maps of consecutive slices along `axis` (all of a volume's
+// slices, as load_nifti_item gives them with min_foreground = -1 and no resize) stacked back
+// into a volume, e.g. to write predicted labels as NIfTI. Spacing is per volume axis (x, y, z).
+Volume volume_from_slices(const std::vector<LabelMap>& slices, int axis,
+                          const std::array<double, 3>& spacing);
 
 // A deterministic split of a data set's groups (files) by seed: fractions must be >= 0 and sum
 // to 1. Sample indices in data-set order.

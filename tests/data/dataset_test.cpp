@@ -224,6 +224,29 @@ TEST_CASE("dataset: NIfTI volumes sliced, normalised per volume, spacing kept") 
   SEGRT_CHECK_ERROR_HAS(load_dataset(dir.path().string(), opt), "v1.nii.gz");
 }
 
+TEST_CASE("dataset: slices stack back into the label volume") {
+  TempDir dir;
+  put_volume(dir, "v", 4, 3, 5);
+  const Volume truth = read_nifti(dir / "labels/v.nii.gz");
+  for (int axis = 0; axis < 3; ++axis) {
+    CAPTURE(axis);
+    DatasetOptions opt;
+    opt.axis = axis;
+    const Dataset ds = load_dataset(dir.path().string(), opt);
+    std::vector<LabelMap> maps;
+    for (const Sample& s : ds.samples) maps.push_back(s.labels);
+    const Volume v = volume_from_slices(maps, axis, truth.spacing);
+    CHECK(v.nx == truth.nx);
+    CHECK(v.ny == truth.ny);
+    CHECK(v.nz == truth.nz);
+    CHECK(v.data == truth.data);
+    write_nifti(dir / "pred.nii.gz", v, {NiftiType::U8, false});
+    CHECK(read_nifti(dir / "pred.nii.gz").data == truth.data);
+  }
+  SEGRT_CHECK_ERROR_HAS(volume_from_slices({LabelMap(2, 2), LabelMap(2, 3)}, 2, {1, 1, 1}),
+                        "slice 1");
+}
+
 TEST_CASE("dataset: NIfTI errors name the file") {
   {
     TempDir dir;
