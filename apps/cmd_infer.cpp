@@ -86,15 +86,9 @@ int cmd_infer(const Argv& argv) {
       std::vector<Sample> net;
       for (auto& s : slices) net.push_back(resize(s, h, w));
       auto labels = segment(pred, net);
-      // Slices are along z (the loader's default axis): rows are y, columns are x.
-      Volume vol(sw, sh, static_cast<int64_t>(slices.size()));
-      Volume src = read_nifti(in);
-      vol.spacing = src.spacing;
-      for (size_t z = 0; z < labels.size(); ++z) {
-        LabelMap back = resize_labels(labels[z], sh, sw);
-        for (int y = 0; y < sh; ++y)
-          for (int x = 0; x < sw; ++x) vol.at(x, y, int64_t(z)) = float(back.at(y, x));
-      }
+      std::vector<LabelMap> back;
+      for (auto& l : labels) back.push_back(resize_labels(l, sh, sw));
+      Volume vol = volume_from_slices(back, dopt.axis, read_nifti(in).spacing);
       write_nifti(base + "_seg.nii.gz", vol, {.type = NiftiType::U8});
       std::printf("%s -> %s_seg.nii.gz (%zu slices)\n", in.c_str(), base.c_str(), labels.size());
       continue;

@@ -249,7 +249,9 @@ Sample load_folder_item(const DatasetItem& item, const DatasetOptions& opt) {
   Sample s;
   s.id = s.group = item.id;
   s.image = to_channels(raw, opt.channels, item.image_path);
-  s.labels = read_mask(item.label_path, opt.classes);
+  // No label file (segmenting new images): an all-background map of the image's size.
+  s.labels = item.label_path.empty() ? LabelMap(s.image.h, s.image.w)
+                                     : read_mask(item.label_path, opt.classes);
   if (s.labels.h != s.image.h || s.labels.w != s.image.w)
     throw Error(item.label_path + ": mask is " + std::to_string(s.labels.h) + "x" +
                 std::to_string(s.labels.w) + " but image " + item.image_path + " is " +
@@ -266,7 +268,9 @@ std::vector<Sample> load_nifti_item(const DatasetItem& item, const DatasetOption
   if (opt.axis < 0 || opt.axis > 2)
     throw Error("dataset: slicing axis " + std::to_string(opt.axis) + " is not 0, 1 or 2");
   Volume img = read_nifti(item.image_path);
-  const Volume lab = read_nifti(item.label_path);
+  // No label file (segmenting new volumes): all background.
+  const Volume lab = item.label_path.empty() ? Volume(img.nx, img.ny, img.nz)
+                                             : read_nifti(item.label_path);
   if (lab.nt != 1)
     throw Error(item.label_path + ": label volume has " + std::to_string(lab.nt) +
                 " components, expected 1");
