@@ -31,6 +31,8 @@ int cmd_eval(const Argv& argv) {
           {"split", "PART", "all samples, or a part of the training run's split", "all"},
           {"batch", "N", "batch size", "8"},
           {"backend", "NAME", "cpu, auto", "cpu"},
+          {"min-foreground", "F", "NIfTI: drop slices with foreground fraction <= F (-1 keeps "
+                                  "all; default: as in training)"},
           {"no-hd", "", "skip the Hausdorff distances (faster)"},
           {"threads", "N", "CPU threads (0: all cores)", "0"},
           {"json", "", "print one JSON object"}});
@@ -45,6 +47,11 @@ int cmd_eval(const Argv& argv) {
   dopt.normalize = m.info_str("data.normalize", "auto");
   dopt.resize_h = m.info_int("data.height", 0);
   dopt.resize_w = m.info_int("data.width", 0);
+  // NIfTI slicing as in training, so --split selects the same volumes and slices.
+  dopt.axis = m.info_int("data.axis", 2);
+  dopt.min_foreground = std::stod(m.info_str("data.min_foreground", "-1"));
+  dopt.keep_empty = std::stod(m.info_str("data.keep_empty", "0"));
+  if (a.has("min-foreground")) dopt.min_foreground = a.real("min-foreground");
   Dataset ds = load_dataset(a.str("data"), dopt);
   if (ds.samples.empty()) throw Error(a.str("data") + ": the data set is empty");
   std::vector<size_t> idx;

@@ -70,6 +70,7 @@ int cmd_infer(const Argv& argv) {
   DatasetOptions dopt;
   dopt.classes = classes;
   dopt.normalize = m.info_str("data.normalize", "auto");
+  dopt.axis = m.info_int("data.axis", 2);
   const int channels = m.info_int("data.channels", 0);
   Predictor pred(m.spec, a.integer("batch"), channels, h, w, a.str("backend"));
   pred.set_params(m.params);

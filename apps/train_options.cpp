@@ -27,7 +27,8 @@ std::vector<OptSpec> train_option_specs(const TrainConfig& d) {
       {"optimizer", "SPEC", "sgd[:momentum=0.9,nesterov=1,wd=W], adam, adamw[:wd=W]", d.optim},
       {"schedule", "SPEC", "const, step:size=N,gamma=G, exp:gamma=G, cosine:tmax=N,min=X, "
                            "plateau:factor=0.5,patience=2", d.schedule},
-      {"l2", "X", "Keras-style L2 penalty on convolution kernels", num(d.l2)},
+      {"l2", "X", "Keras-style L2 penalty on convolution kernels (-1: the model's own, "
+                  "1e-4 for oru-net)", num(d.l2)},
       {"patience", "N", "early stopping after N epochs without improvement (0: off)",
        std::to_string(d.patience)},
       {"monitor", "dice|loss", "validation metric choosing the best checkpoint", d.monitor},
@@ -40,6 +41,10 @@ std::vector<OptSpec> train_option_specs(const TrainConfig& d) {
        std::to_string(d.max_steps_per_epoch)},
       {"classes", "K", "classes including background (0: detect)", std::to_string(d.classes)},
       {"normalize", "MODE", "auto, unit, zscore, minmax, none", d.normalise},
+      {"axis", "A", "NIfTI slicing axis (0 x, 1 y, 2 z)", std::to_string(d.axis)},
+      {"min-foreground", "F", "NIfTI: drop slices whose foreground fraction is <= F (-1 keeps all)",
+       num(d.min_foreground)},
+      {"keep-empty", "F", "NIfTI: keep this fraction of the dropped slices", num(d.keep_empty)},
       {"threads", "N", "CPU threads (0: all cores)", std::to_string(d.threads)},
       {"resume", "", "continue from OUT/last.segrt"},
       {"quiet", "", "no progress output"},
@@ -70,6 +75,9 @@ TrainConfig train_config_from(const Args& a) {
   c.classes = a.integer("classes");
   c.normalise = a.str("normalize");
   c.threads = a.integer("threads");
+  c.axis = a.integer("axis");
+  c.min_foreground = a.real("min-foreground");
+  c.keep_empty = a.real("keep-empty");
   c.resume = a.flag("resume");
   c.quiet = a.flag("quiet");
   if (c.epochs < 1) throw Error("--epochs must be at least 1");

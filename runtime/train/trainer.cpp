@@ -46,10 +46,11 @@ AugmentOptions parse_augment(const std::string& text) {
   return a;
 }
 
-// The spec with the data's output channels and head filled in where the user gave none.
-std::string complete_spec(const std::string& spec, int classes) {
+// The spec with the data's channels, classes and head filled in where the user gave none.
+std::string complete_spec(const std::string& spec, int classes, int channels) {
   ModelOptions o = parse_model_spec(spec);
   std::string extra;
+  if (!o.given("in")) extra += ",in=" + std::to_string(channels);
   const bool multi = classes > 2;
   if (!o.given("out")) extra += ",out=" + std::to_string(multi ? classes : 1);
   if (!o.given("head")) extra += std::string(",head=") + (multi ? "softmax" : "sigmoid");
@@ -100,6 +101,9 @@ TrainResult train(const TrainConfig& cfg) {
   dopt.normalize = cfg.normalise;
   dopt.resize_h = cfg.height;
   dopt.resize_w = cfg.width;
+  dopt.axis = cfg.axis;
+  dopt.min_foreground = cfg.min_foreground;
+  dopt.keep_empty = cfg.keep_empty;
   Dataset ds = load_dataset(cfg.data_dir, dopt);
   if (ds.samples.empty()) throw Error(cfg.data_dir + ": the data set is empty");
   const int K = ds.num_classes;
@@ -109,12 +113,12 @@ TrainResult train(const TrainConfig& cfg) {
   if (split.val.empty()) split.val = split.train;  // tiny sets: validate on the training data
 
   // ---- model and training graph ----
-  const std::string spec = complete_spec(cfg.model, K);
+  const std::string spec = complete_spec(cfg.model, K, ds.channels);
   LossSpec loss = LossSpec::parse(cfg.loss.empty() ? (K > 2 ? "ce+mdice" : "bce+dice")
                                                    : cfg.loss);
   OptimSpec optim = OptimSpec::parse(cfg.optim);
-  optim.l2 = cfg.l2;
   Graph g = build_model(spec, cfg.batch, Mode::Train, ds.channels, cfg.height, cfg.width);
+  optim.l2 = cfg.l2 >= 0 ? cfg.l2 : (g.meta.count("l2") ? std::stod(g.meta.at("l2")) : 0.0);
   const std::string head = g.meta.at("head");
   const int image = g.get("image");
   const int logits = g.outputs().at(0);
@@ -202,6 +206,9 @@ TrainResult train(const TrainConfig& cfg) {
         {"data.width", std::to_string(cfg.width)},
         {"data.normalize", cfg.normalise},
         {"data.layout", ds.layout},
+        {"data.axis", std::to_string(cfg.axis)},
+        {"data.min_foreground", std::to_string(cfg.min_foreground)},
+        {"data.keep_empty", std::to_string(cfg.keep_empty)},
         {"split.val", std::to_string(cfg.val_frac)},
         {"split.test", std::to_string(cfg.test_frac)},
         {"seed", std::to_string(cfg.seed)}};

@@ -22,7 +22,7 @@ struct TrainConfig {
   std::string loss = "bce+dice";   // multi-class data: "ce+mdice" unless given
   std::string optim = "adam";
   std::string schedule = "const";
-  double l2 = 0;
+  double l2 = -1;                  // Keras-style L2 on kernels; -1: the model's default
   int patience = 0;                // early stopping on the validation metric; 0 = off
   std::string monitor = "dice";    // dice (max) or loss (min) picks the best checkpoint
   uint64_t seed = 1;
@@ -32,6 +32,9 @@ struct TrainConfig {
   bool resume = false;             // continue from out_dir/last.segrt
   int classes = 0;                 // 0: detect from the labels
   std::string normalise = "zscore";
+  int axis = 2;                    // NIfTI slicing axis
+  double min_foreground = -1;      // NIfTI: drop slices with foreground fraction <= this
+  double keep_empty = 0;           // ... but keep this fraction of them
   int threads = 0;
   bool quiet = false;
 };
