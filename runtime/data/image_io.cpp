@@ -66,11 +66,33 @@ void check_png(const std::string& path, const std::vector<unsigned char>& b) {
   if (!seen_idat) throw Error(path + ": corrupt PNG (no image data)");
 }
 
+// Walks the marker segments (skipping entropy-coded data) to the end-of-image marker, so an
+// EOI inside an embedded thumbnail cannot hide a cut-off main image.
 void check_jpeg(const std::string& path, const std::vector<unsigned char>& b) {
-  // The end-of-image marker: trailing bytes after it are common and harmless.
-  for (size_t i = b.size(); i-- > 3;)
-    if (b[i - 1] == 0xFF && b[i] == 0xD9) return;
-  throw Error(path + ": truncated JPEG (no end-of-image marker)");
+  const std::string cut = path + ": truncated JPEG (no end-of-image marker)";
+  size_t pos = 2;
+  while (pos + 1 < b.size()) {
+    if (b[pos] != 0xFF)
+      throw Error(path + ": corrupt JPEG (marker expected at byte " + std::to_string(pos) + ")");
+    const unsigned char m = b[pos + 1];
+    if (m == 0xFF) {  // fill byte
+      ++pos;
+      continue;
+    }
+    if (m == 0xD9) return;
+    if (m == 0x01 || (m >= 0xD0 && m <= 0xD7)) {  // markers without a length
+      pos += 2;
+      continue;
+    }
+    if (pos + 4 > b.size()) throw Error(cut);
+    pos += 2 + (size_t(b[pos + 2]) << 8 | b[pos + 3]);
+    if (pos > b.size()) throw Error(cut);
+    if (m == 0xDA)  // scan data runs to the next marker that is not stuffing or a restart
+      while (pos + 1 < b.size() &&
+             !(b[pos] == 0xFF && b[pos + 1] != 0 && !(b[pos + 1] >= 0xD0 && b[pos + 1] <= 0xD7)))
+        ++pos;
+  }
+  throw Error(cut);
 }
 
 void check_bmp(const std::string& path, const std::vector<unsigned char>& b) {

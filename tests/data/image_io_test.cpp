@@ -123,6 +123,10 @@ TEST_CASE("image_io: BMP exact and JPEG close") {
   CHECK(info.format == "jpeg");
   REQUIRE(j.c == 3);  // stb writes every JPEG as YCbCr
   for (float v : j.data) CHECK(std::fabs(v - 100.f) <= 2.f);
+  auto tail = file_bytes(dir / "a.jpg");  // bytes after the end-of-image marker are harmless
+  tail.insert(tail.end(), {0x00, 0x12, 0xFF, 0xDA});
+  put_bytes(dir / "tail.jpg", tail);
+  CHECK(read_image(dir / "tail.jpg").data == j.data);
 }
 
 TEST_CASE("image_io: damaged and foreign files are errors naming the file") {
