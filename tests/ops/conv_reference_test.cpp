@@ -143,6 +143,10 @@ TEST_CASE("conv2d and its gradients match naive loops") {
       {"stride", V{2, 1}}, {"pad", V{2, 1}}, {"dilation", V{2, 1}}, {"groups", int64_t(2)}};
   check({"conv2d", {4, 6, 11, 9}, {4, 3, 3, 2}, odd});
   check({"conv2d", {1, 6, 11, 9}, {4, 3, 3, 2}, odd});
+  // 'Same' dilated convolution (rows copied as one flat range), and padding so wide that some
+  // taps never touch the image.
+  check({"conv2d", {2, 4, 12, 10}, {3, 4, 3, 3}, {{"pad", V{2, 2}}, {"dilation", V{2, 2}}}});
+  check({"conv2d", {2, 2, 3, 1}, {2, 2, 3, 3}, {{"pad", V{3, 3}}, {"stride", V{4, 4}}}});
   // Pointwise, plain and grouped, with more columns than one tile.
   check({"conv2d", {1, 8, 40, 40}, {6, 8, 1, 1}, {}});
   check({"conv2d", {3, 8, 12, 10}, {6, 4, 1, 1}, {{"groups", int64_t(2)}}});
@@ -150,6 +154,18 @@ TEST_CASE("conv2d and its gradients match naive loops") {
   check({"conv2d", {2, 4, 9, 8}, {3, 4, 1, 1}, {{"stride", V{2, 2}}}});
   // Depthwise: stride 1 and 2, and dilation.
   check({"conv2d", {3, 5, 9, 10}, {5, 1, 3, 3}, {{"pad", V{1, 1}}, {"groups", int64_t(5)}}});
+  check({"conv2d", {2, 3, 9, 10}, {3, 1, 5, 5}, {{"pad", V{2, 2}}, {"groups", int64_t(3)}}});
+  check({"conv2d",
+         {2, 3, 9, 10},
+         {3, 1, 3, 3},
+         {{"stride", V{2, 2}}, {"pad", V{1, 1}}, {"groups", int64_t(3)}}});
+  check({"conv2d",
+         {2, 3, 9, 10},
+         {3, 1, 3, 3},
+         {{"dilation", V{2, 2}}, {"pad", V{2, 2}}, {"groups", int64_t(3)}}});
+  // Padding wider than the kernel reach, and an image narrower than the kernel.
+  check({"conv2d", {1, 2, 4, 5}, {2, 1, 3, 3}, {{"pad", V{3, 3}}, {"groups", int64_t(2)}}});
+  check({"conv2d", {2, 2, 2, 1}, {2, 1, 3, 3}, {{"pad", V{1, 1}}, {"groups", int64_t(2)}}});
   check({"conv2d",
          {2, 4, 9, 10},
          {4, 1, 5, 3},
