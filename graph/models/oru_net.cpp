@@ -22,7 +22,9 @@ int level(Net& n, int x, int64_t f, const std::string& name, const ModelOptions&
 }
 
 int build(Net& n, int x, const ModelOptions& o) {
-  n.norm = {.bn_eps = 1e-3, .bn_momentum = 0.01, .ln_eps = 1e-3};  // Keras defaults
+  // Keras' eps; the momentum is an option (Keras' 0.99 = 0.01 here leaves the running
+  // statistics far from the data after a few hundred steps).
+  n.norm = {.bn_eps = 1e-3, .bn_momentum = o.f("bn_momentum"), .ln_eps = 1e-3};
   n.graph().meta["l2"] = "0.0001";  // the authors' kernel regulariser
   const int64_t base = o.i("base"), depth = o.i("depth");
   if (base < 1 || depth < 1) throw Error("oru-net: base and depth must be at least 1");
@@ -54,7 +56,10 @@ SEGRT_REGISTER_MODEL((ModelDef{
                 {"base", "16", "width of the first level (doubles per level)"},
                 {"depth", "4", "number of poolings"},
                 {"dropout", "0.3", "dropout after every block"},
-                {"leaky", "0.2", "LeakyReLU slope"}},
+                {"leaky", "0.2", "LeakyReLU slope"},
+                {"bn_momentum", "0.1",
+                 "BN running-statistics momentum, PyTorch's convention (the authors' Keras "
+                 "default 0.99 is 0.01 here: too slow for short runs)"}},
     .in = 3,
     .out = 2,
     .size = 128,

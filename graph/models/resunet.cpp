@@ -29,7 +29,9 @@ int residual_block(Net& n, int x, int64_t f, int64_t d, double p, const std::str
 }
 
 int build(Net& n, int x, const ModelOptions& o) {
-  n.norm = {.bn_eps = 1e-3, .bn_momentum = 0.01, .ln_eps = 1e-3};  // Keras defaults
+  // Keras' eps; the momentum is an option (Keras' 0.99 = 0.01 here leaves the running
+  // statistics far from the data after a few hundred steps).
+  n.norm = {.bn_eps = 1e-3, .bn_momentum = o.f("bn_momentum"), .ln_eps = 1e-3};
   const int64_t base = o.i("base");
   const double p = o.f("dropout");
   if (base < 1) throw Error("resunet: base must be at least 1");
@@ -67,7 +69,10 @@ SEGRT_REGISTER_MODEL((ModelDef{
     .summary = "ResU-Net (Jonsson): residual encoder 16..256 (depths 1,2,3,4,4), LayerNorm "
                "decoder, spatial dropout (Keras authors')",
     .options = {{"base", "16", "width of the first stage (doubles per stage)"},
-                {"dropout", "0.1", "spatial dropout rate"}},
+                {"dropout", "0.1", "spatial dropout rate"},
+                {"bn_momentum", "0.1",
+                 "BN running-statistics momentum, PyTorch's convention (the authors' Keras "
+                 "default 0.99 is 0.01 here: too slow for short runs)"}},
     .in = 4,
     .out = 1,
     .size = 64,

@@ -26,12 +26,19 @@ void dropout(const Args<T>& a) {
   // One draw per group of `inner` elements: an element, or (spatial) an (n, c) channel.
   const int64_t inner = a.attrs().i("spatial", 0) ? n / (x.dim(0) * x.dim(1)) : 1;
   const int64_t groups = n / inner;
+  // The keep threshold on the 24-bit draw: keep when (w >> 8) >= p * 2^24, exactly
+  // philox_uniform >= p.
+  const double thr = std::ceil(p * 16777216.0);
   const int64_t blocks = (groups + 3) / 4;
+  constexpr int64_t kChunk = 256;  // blocks per task
 #pragma omp parallel for if (n > 16384)
-  for (int64_t b = 0; b < blocks; ++b) {
-    const auto words = philox_block(seed, key, uint64_t(b));  // draws for groups 4b .. 4b+3
-    for (int64_t g = 4 * b; g < std::min(groups, 4 * b + 4); ++g) {
-      const bool keep = u32_to_uniform(words[g & 3]) >= p;
+  for (int64_t c0 = 0; c0 < blocks; c0 += kChunk) {
+    uint32_t words[4 * kChunk];
+    const int64_t nb = std::min(kChunk, blocks - c0);
+    philox_blocks(seed, key, uint64_t(c0), nb, words);
+    const int64_t g_end = std::min(groups, 4 * (c0 + nb));
+    for (int64_t g = 4 * c0; g < g_end; ++g) {
+      const bool keep = double(words[g - 4 * c0] >> 8) >= thr;
       for (int64_t i = g * inner; i < (g + 1) * inner; ++i) y[i] = keep ? x[i] * s : T(0);
     }
   }
