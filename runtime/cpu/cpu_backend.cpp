@@ -17,7 +17,9 @@ static std::map<std::string, KernelPair>& kernels() {
   return k;
 }
 
-void register_kernel(const std::string& op, KernelPair k) { kernels()[op] = k; }
+void register_kernel(const std::string& op, KernelPair k) {
+  kernels()[op] = k;
+}
 
 const KernelPair* find_kernel(const std::string& op) {
   auto it = kernels().find(op);
@@ -56,8 +58,10 @@ CpuProgram<T>::CpuProgram(const Graph& g, const std::vector<int>& outputs) : g_(
     const KernelPair* k = find_kernel(node.op);
     if (!k) throw Error("cpu backend: no kernel for op '" + node.op + "'");
     Step s{&node, nullptr, node.inputs, node.outputs};
-    if constexpr (std::is_same_v<T, float>) s.fn = k->f32;
-    else s.fn = k->f64;
+    if constexpr (std::is_same_v<T, float>)
+      s.fn = k->f32;
+    else
+      s.fn = k->f64;
     steps_.push_back(s);
   }
 }
@@ -105,7 +109,9 @@ void CpuProgram<T>::run() {
 template class CpuProgram<float>;
 template class CpuProgram<double>;
 
-bool CpuBackend::supports(const Node& n) const { return find_kernel(n.op) != nullptr; }
+bool CpuBackend::supports(const Node& n) const {
+  return find_kernel(n.op) != nullptr;
+}
 
 std::unique_ptr<Program> CpuBackend::compile(const Graph& g, const std::vector<int>& outputs) {
   check_supported(*this, g, g.schedule(outputs));

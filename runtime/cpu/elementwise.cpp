@@ -30,11 +30,17 @@ void binary(const Args<T>& a, F f) {
 }
 
 template <typename T>
-void add(const Args<T>& a) { binary(a, [](T p, T q) { return p + q; }); }
+void add(const Args<T>& a) {
+  binary(a, [](T p, T q) { return p + q; });
+}
 template <typename T>
-void sub(const Args<T>& a) { binary(a, [](T p, T q) { return p - q; }); }
+void sub(const Args<T>& a) {
+  binary(a, [](T p, T q) { return p - q; });
+}
 template <typename T>
-void mul(const Args<T>& a) { binary(a, [](T p, T q) { return p * q; }); }
+void mul(const Args<T>& a) {
+  binary(a, [](T p, T q) { return p * q; });
+}
 SEGRT_CPU_KERNEL(add, add);
 SEGRT_CPU_KERNEL(sub, sub);
 SEGRT_CPU_KERNEL(mul, mul);
@@ -86,12 +92,18 @@ void unary_grad(const Args<T>& a, F f) {
 }
 
 template <typename T>
-T sigm(T x) { return T(1) / (T(1) + std::exp(-x)); }
+T sigm(T x) {
+  return T(1) / (T(1) + std::exp(-x));
+}
 
 template <typename T>
-void relu(const Args<T>& a) { unary(a, [](T x) { return x > 0 ? x : T(0); }); }
+void relu(const Args<T>& a) {
+  unary(a, [](T x) { return x > 0 ? x : T(0); });
+}
 template <typename T>
-void relu_grad(const Args<T>& a) { unary_grad(a, [](T x) { return x > 0 ? T(1) : T(0); }); }
+void relu_grad(const Args<T>& a) {
+  unary_grad(a, [](T x) { return x > 0 ? T(1) : T(0); });
+}
 template <typename T>
 void leaky_relu(const Args<T>& a) {
   T al = static_cast<T>(a.attrs().f("alpha", 0.01));
@@ -103,15 +115,25 @@ void leaky_relu_grad(const Args<T>& a) {
   unary_grad(a, [al](T x) { return x > 0 ? T(1) : al; });
 }
 template <typename T>
-void sigmoid(const Args<T>& a) { unary(a, [](T x) { return sigm(x); }); }
+void sigmoid(const Args<T>& a) {
+  unary(a, [](T x) { return sigm(x); });
+}
 template <typename T>
-void sigmoid_grad(const Args<T>& a) { unary_grad(a, [](T y) { return y * (T(1) - y); }); }
+void sigmoid_grad(const Args<T>& a) {
+  unary_grad(a, [](T y) { return y * (T(1) - y); });
+}
 template <typename T>
-void tanh_(const Args<T>& a) { unary(a, [](T x) { return std::tanh(x); }); }
+void tanh_(const Args<T>& a) {
+  unary(a, [](T x) { return std::tanh(x); });
+}
 template <typename T>
-void tanh_grad(const Args<T>& a) { unary_grad(a, [](T y) { return T(1) - y * y; }); }
+void tanh_grad(const Args<T>& a) {
+  unary_grad(a, [](T y) { return T(1) - y * y; });
+}
 template <typename T>
-void silu(const Args<T>& a) { unary(a, [](T x) { return x * sigm(x); }); }
+void silu(const Args<T>& a) {
+  unary(a, [](T x) { return x * sigm(x); });
+}
 template <typename T>
 void silu_grad(const Args<T>& a) {
   unary_grad(a, [](T x) {

@@ -28,10 +28,10 @@ namespace {
 
 struct Built {
   Graph g;
-  std::vector<int> ins;     // input value ids, in case order
-  std::vector<int> outs;    // forward outputs
-  std::vector<int> grads;   // gradient value per input (-1 if none)
-  int seed_value = -1;      // incoming gradient of output 0
+  std::vector<int> ins;    // input value ids, in case order
+  std::vector<int> outs;   // forward outputs
+  std::vector<int> grads;  // gradient value per input (-1 if none)
+  int seed_value = -1;     // incoming gradient of output 0
 };
 
 Built build(const OpCase& c, bool with_backward) {
