@@ -35,7 +35,6 @@ template <typename T, int KH, int KW>
 void forward_plane(const ConvGeom& g, const Columns& cl, const T* xp, const T* wc, T b,
                    const T* zeros, T* yp) {
   const int64_t kh = KH ? KH : g.kh, kw = KW ? KW : g.kw, sw = g.sw;
-  constexpr int kMaxTaps = 64;
   std::vector<const T*> rows_dyn(KH ? 0 : size_t(kh));
   const T* rows_fix[KH ? KH : 1];
   const T** rows = KH ? rows_fix : rows_dyn.data();
@@ -57,7 +56,6 @@ void forward_plane(const ConvGeom& g, const Columns& cl, const T* xp, const T* w
     };
     for (int64_t ow = 0; ow < cl.lo; ++ow) border(ow);
     if constexpr (KH > 0 && KW > 0) {
-      static_assert(KH * KW <= kMaxTaps);
       T wv[KH * KW];
       int64_t o[KW];
       for (int k = 0; k < KH * KW; ++k) wv[k] = wc[k];
@@ -83,8 +81,9 @@ void forward_plane(const ConvGeom& g, const Columns& cl, const T* xp, const T* w
       for (int64_t i = 0; i < kh; ++i)
         for (int64_t j = 0; j < kw; ++j) {
           const T wv = wc[i * kw + j];
-          const T* xr = rows[i] + off[j];
-          for (int64_t ow = cl.lo; ow < cl.hi; ++ow) yr[ow] += wv * xr[ow * sw];
+          const T* xr = rows[i];
+          const int64_t o = off[j];
+          for (int64_t ow = cl.lo; ow < cl.hi; ++ow) yr[ow] += wv * xr[ow * sw + o];
         }
     }
     for (int64_t ow = cl.hi; ow < g.wo; ++ow) border(ow);
