@@ -62,7 +62,8 @@ int cmd_bench(const Argv& argv) {
   std::vector<int> outs = {logits};
   TrainGraph tg;
   if (train) {
-    tg = add_training(g, logits, g.meta.at("head"), LossSpec::parse("bce"),
+    tg = add_training(g, logits, g.meta.at("head"),
+                      LossSpec::parse(g.meta.at("head") == "softmax" ? "ce" : "bce"),
                       OptimSpec::parse("adam"));
     outs = tg.updates;
     outs.push_back(tg.loss);
