@@ -18,10 +18,10 @@ int cmd_demo(const Argv& argv) {
   TrainConfig d;
   d.model = "oru-net";
   d.out_dir = "demo-out";
-  d.epochs = 8;
+  d.epochs = 10;
   d.batch = 8;
   d.lr = 3e-3;
-  d.height = d.width = 96;
+  d.height = d.width = 128;
   d.normalise = "auto";
   d.val_frac = 0.15;
   d.test_frac = 0.15;
