@@ -96,21 +96,29 @@ std::string OptimSpec::str() const {
   return s;
 }
 
+int add_loss(Graph& g, int logits, int target, const std::string& activation,
+             const LossSpec& loss) {
+  int total = -1;
+  for (auto& term : loss.terms) {
+    Attrs a = term.attrs;
+    a.set("kind", term.kind);
+    // Cross-entropy and multi-class Dice are defined on softmax probabilities.
+    a.set("activation", term.kind == "ce" || term.kind == "mdice" ? std::string("softmax")
+                                                                 : activation);
+    int l = g.add1("seg_loss", {logits, target}, a, "loss." + term.kind);
+    if (term.weight != 1) l = g.add1("scale", {l}, {{"s", term.weight}});
+    total = total < 0 ? l : g.add1("add", {total, l});
+  }
+  if (total < 0) throw Error("training: the loss has no terms");
+  return total;
+}
+
 TrainGraph add_training(Graph& g, int logits, const std::string& activation,
                         const LossSpec& loss, const OptimSpec& optim) {
   TrainGraph t;
   t.target = g.add_input("target", g.value(logits).shape);
   t.hyper = g.add_input("hyper", {2});
-  for (auto& term : loss.terms) {
-    Attrs a = term.attrs;
-    a.set("kind", term.kind);
-    a.set("activation", term.kind == "ce" || term.kind == "mdice" ? std::string("softmax")
-                                                                 : activation);
-    int l = g.add1("seg_loss", {logits, t.target}, a, "loss." + term.kind);
-    if (term.weight != 1) l = g.add1("scale", {l}, {{"s", term.weight}});
-    t.loss = t.loss < 0 ? l : g.add1("add", {t.loss, l});
-  }
-  if (t.loss < 0) throw Error("training: the loss has no terms");
+  t.loss = add_loss(g, logits, t.target, activation, loss);
   g.set_name(t.loss, "loss");
 
   const std::vector<int> params = g.params();

@@ -39,6 +39,10 @@ struct TrainGraph {
   std::vector<int> updates;  // outputs of the update ops: compute these to take a step
 };
 
+// Adds the weighted sum of the loss terms on `logits` against `target`; returns the [1] loss.
+int add_loss(Graph& g, int logits, int target, const std::string& activation,
+             const LossSpec& loss);
+
 // Extends `g` (a model graph built in training mode whose output is `logits`) into a training
 // step. `activation` is the head: sigmoid or softmax.
 TrainGraph add_training(Graph& g, int logits, const std::string& activation, const LossSpec& loss,

@@ -19,15 +19,7 @@ Predictor::Predictor(const std::string& spec, int batch, int channels, int heigh
   std::vector<int> outs = {probs_};
   if (loss) {
     target_ = graph_.add_input("target", graph_.value(logits).shape);
-    for (auto& term : loss->terms) {
-      Attrs a = term.attrs;
-      a.set("kind", term.kind);
-      a.set("activation", term.kind == "ce" || term.kind == "mdice" ? std::string("softmax")
-                                                                   : head_);
-      int l = graph_.add1("seg_loss", {logits, target_}, a);
-      if (term.weight != 1) l = graph_.add1("scale", {l}, {{"s", term.weight}});
-      loss_ = loss_ < 0 ? l : graph_.add1("add", {loss_, l});
-    }
+    loss_ = add_loss(graph_, logits, target_, head_, *loss);
     outs.push_back(loss_);
   }
   graph_.set_outputs(outs);
