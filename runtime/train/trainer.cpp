@@ -46,11 +46,14 @@ AugmentOptions parse_augment(const std::string& text) {
   return a;
 }
 
-// The spec with the data's output channels and head filled in where the user gave none.
-std::string complete_spec(const std::string& spec, int classes) {
+// The spec with the data's input channels, output channels and head filled in where the user
+// gave none. `in` must be filled too: the canonical spec spells out every option, so a default
+// left in it (in=3) would later read as given and clash with, e.g., 1-channel data.
+std::string complete_spec(const std::string& spec, int classes, int channels) {
   ModelOptions o = parse_model_spec(spec);
   std::string extra;
   const bool multi = classes > 2;
+  if (!o.given("in")) extra += ",in=" + std::to_string(channels);
   if (!o.given("out")) extra += ",out=" + std::to_string(multi ? classes : 1);
   if (!o.given("head")) extra += std::string(",head=") + (multi ? "softmax" : "sigmoid");
   if (extra.empty()) return o.spec();
@@ -109,7 +112,7 @@ TrainResult train(const TrainConfig& cfg) {
   if (split.val.empty()) split.val = split.train;  // tiny sets: validate on the training data
 
   // ---- model and training graph ----
-  const std::string spec = complete_spec(cfg.model, K);
+  const std::string spec = complete_spec(cfg.model, K, ds.channels);
   LossSpec loss = LossSpec::parse(cfg.loss.empty() ? (K > 2 ? "ce+mdice" : "bce+dice")
                                                    : cfg.loss);
   OptimSpec optim = OptimSpec::parse(cfg.optim);
