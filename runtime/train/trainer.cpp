@@ -279,10 +279,12 @@ TrainResult train(const TrainConfig& cfg) {
       best = metric;
       best_epoch = epoch;
     }
-    // Best first, then last: a kill between the two still leaves a consistent pair.
+    // Best, then the history, then last: a kill between any two still leaves a consistent
+    // state, because resuming from last.segrt drops history rows past its epoch (the other
+    // order could lose the row of the last checkpoint's epoch for good).
     if (improved) save(best_path, epoch);
-    save(last_path, epoch);
     write_history(hist_path, history);
+    save(last_path, epoch);
     if (!cfg.quiet) {
       char buf[200];
       std::snprintf(buf, sizeof buf,
