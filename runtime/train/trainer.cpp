@@ -91,6 +91,14 @@ std::vector<EpochRecord> read_history(const std::string& path) {
 }  // namespace
 
 TrainResult train(const TrainConfig& cfg) {
+  // The specs are checked before the data set loads, which can take minutes: a typo in one
+  // must not wait for that.
+  parse_model_spec(cfg.model);
+  if (!cfg.loss.empty()) LossSpec::parse(cfg.loss);
+  OptimSpec::parse(cfg.optim);
+  make_schedule(cfg.schedule, cfg.lr);
+  parse_augment(cfg.augment);
+  make_backend(cfg.backend);
   if (cfg.threads > 0) cpu::set_threads(cfg.threads);
   fs::create_directories(cfg.out_dir);
   const std::string last_path = cfg.out_dir + "/last.segrt";
