@@ -1,5 +1,6 @@
 #include "apps/args.h"
 
+#include <climits>
 #include <cstdio>
 
 namespace segrt::app {
@@ -73,7 +74,7 @@ int Args::integer(const std::string& k) const {
   try {
     size_t used = 0;
     long r = std::stol(v, &used);
-    if (used == v.size()) return static_cast<int>(r);
+    if (used == v.size() && r >= INT_MIN && r <= INT_MAX) return static_cast<int>(r);
   } catch (const std::exception&) {
   }
   throw Error(command_ + ": --" + k + " expects an integer, got '" + v + "'");
@@ -90,19 +91,20 @@ double Args::real(const std::string& k) const {
   throw Error(command_ + ": --" + k + " expects a number, got '" + v + "'");
 }
 
+namespace {
+// A positive int spelt with digits only ("64"; not "64x3", "1e3", "+6" or " 6"), else 0.
+int positive(const std::string& s) {
+  if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) return 0;
+  return std::stoi(s);
+}
+}  // namespace
+
 std::pair<int, int> Args::size(const std::string& k) const {
   std::string v = str(k);
   auto x = v.find('x');
-  try {
-    if (x == std::string::npos) {
-      int n = std::stoi(v);
-      if (n > 0) return {n, n};
-    } else {
-      int h = std::stoi(v.substr(0, x)), w = std::stoi(v.substr(x + 1));
-      if (h > 0 && w > 0) return {h, w};
-    }
-  } catch (const std::exception&) {
-  }
+  const int h = positive(v.substr(0, x));
+  const int w = x == std::string::npos ? h : positive(v.substr(x + 1));
+  if (h > 0 && w > 0) return {h, w};
   throw Error(command_ + ": --" + k + " expects HxW (e.g. 128x128), got '" + v + "'");
 }
 

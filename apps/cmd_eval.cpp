@@ -7,6 +7,7 @@
 #include "apps/args.h"
 #include "apps/commands.h"
 #include "apps/model_source.h"
+#include "graph/models/zoo.h"
 #include "runtime/cpu/cpu_backend.h"
 #include "runtime/train/evaluate.h"
 
@@ -68,6 +69,9 @@ int cmd_eval(const Argv& argv) {
     else throw Error("segrt eval: --split is all, train, val or test");
   }
   if (idx.empty()) throw Error("segrt eval: the " + part + " split of " + a.str("data") + " is empty");
+  if (const int64_t in = parse_model_spec(m.spec).i("in"); ds.channels != in)
+    throw Error(a.str("data") + ": the images have " + std::to_string(ds.channels) +
+                " channels, the model " + a.str("model") + " expects " + std::to_string(in));
   const int batch = std::max(1, std::min<int>(a.integer("batch"), static_cast<int>(idx.size())));
   Predictor pred(m.spec, batch, ds.channels, dopt.resize_h, dopt.resize_w, a.str("backend"));
   pred.set_params(m.params);

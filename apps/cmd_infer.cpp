@@ -74,6 +74,14 @@ int cmd_infer(const Argv& argv) {
   const int channels = m.info_int("data.channels", 0);
   Predictor pred(m.spec, a.integer("batch"), channels, h, w, a.str("backend"));
   pred.set_params(m.params);
+  // The network's own input width, which a file lacking data.channels still fixes: an image
+  // with other channels would be read past its end (or misaligned) by the predictor.
+  const int64_t net_channels = pred.graph().value(pred.graph().get("image")).shape.at(1);
+  auto check_channels = [&](const std::string& in, int c) {
+    if (c != net_channels)
+      throw Error(in + ": has " + std::to_string(c) + " channels, the model expects " +
+                  std::to_string(net_channels));
+  };
   fs::create_directories(a.str("out"));
   const int scale = classes > 2 ? 255 / (classes - 1) : 255;
 
@@ -83,6 +91,7 @@ int cmd_infer(const Argv& argv) {
     if (is_nifti(in)) {
       std::vector<Sample> slices = load_nifti_item(item, dopt);
       if (slices.empty()) throw Error(in + ": no slices");
+      check_channels(in, slices[0].image.c);
       const int sh = slices[0].image.h, sw = slices[0].image.w;
       std::vector<Sample> net;
       for (auto& s : slices) net.push_back(resize(s, h, w));
@@ -95,9 +104,7 @@ int cmd_infer(const Argv& argv) {
       continue;
     }
     Sample s = load_folder_item(item, dopt);
-    if (channels > 0 && s.image.c != channels)
-      throw Error(in + ": has " + std::to_string(s.image.c) + " channels, the model expects " +
-                  std::to_string(channels));
+    check_channels(in, s.image.c);
     auto labels = segment(pred, {resize(s, h, w)});
     LabelMap back = resize_labels(labels[0], s.image.h, s.image.w);
     write_label_png(base + "_mask.png", back, scale);

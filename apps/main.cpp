@@ -4,6 +4,7 @@
 #include <exception>
 #include <functional>
 #include <map>
+#include <string>
 
 #include "apps/commands.h"
 #include "graph/ir.h"
@@ -43,14 +44,19 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "segrt: unknown command '%s'\n\n%s", argv[1], kUsage);
     return 2;
   }
+  // Messages that already name the command (the option parser's) are not prefixed twice.
+  const std::string prefix = std::string("segrt ") + argv[1] + ": ";
+  auto report = [&](const char* what) {
+    std::string msg = what;
+    if (msg.rfind(prefix, 0) == 0) msg.erase(0, prefix.size());
+    std::fprintf(stderr, "%serror: %s\n", prefix.c_str(), msg.c_str());
+  };
   try {
     return it->second(Argv(argv + 2, argv + argc));
-  } catch (const segrt::Error& e) {
-    std::fprintf(stderr, "segrt %s: error: %s\n", argv[1], e.what());
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "segrt %s: error: out of memory\n", argv[1]);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "segrt %s: error: %s\n", argv[1], e.what());
+    report("out of memory");
+  } catch (const std::exception& e) {  // segrt::Error and the standard library's
+    report(e.what());
   }
   return 1;
 }

@@ -102,7 +102,7 @@ void write_safetensors(const std::string& path, const TensorMap& tensors,
 
 Safetensors read_safetensors(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
-  if (!f) throw file_error(path, "cannot open");
+  if (!f) throw file_error(path, std::string("cannot open (") + std::strerror(errno) + ")");
   std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   if (bytes.size() < 8) throw file_error(path, "too short for a safetensors file");
   uint64_t hlen;

@@ -195,6 +195,15 @@ void MetricsAccumulator::add(const LabelMap& pred, const LabelMap& truth, double
   images_.push_back(compute_metrics(pred, truth, k_, sy, sx, hd_));
 }
 
+namespace {
+// Sums of ratios in [0, 1] become means. Summing first and dividing once keeps every mean
+// within [0, 1]: adding up x / n term by term can round past 1 (40 x 1/40 = 1.0000000000000004).
+void divide_ratios(MetricSummary::Class& c, double n) {
+  for (double* v : {&c.dice, &c.iou, &c.accuracy, &c.sensitivity, &c.specificity, &c.precision})
+    *v /= n;
+}
+}  // namespace
+
 MetricSummary MetricsAccumulator::summary() const {
   MetricSummary s;
   s.images = int64_t(images_.size());
@@ -207,12 +216,12 @@ MetricSummary MetricsAccumulator::summary() const {
     double hd = 0, hd95 = 0;
     for (const ImageMetrics& im : images_) {
       const ClassMetrics& m = im.classes[size_t(k)];
-      c.dice += m.dice / n;
-      c.iou += m.iou / n;
-      c.accuracy += m.accuracy / n;
-      c.sensitivity += m.sensitivity / n;
-      c.specificity += m.specificity / n;
-      c.precision += m.precision / n;
+      c.dice += m.dice;
+      c.iou += m.iou;
+      c.accuracy += m.accuracy;
+      c.sensitivity += m.sensitivity;
+      c.specificity += m.specificity;
+      c.precision += m.precision;
       tp += m.tp;
       fp += m.fp;
       fn += m.fn;
@@ -224,6 +233,7 @@ MetricSummary MetricsAccumulator::summary() const {
         ++c.hd_images;
       }
     }
+    divide_ratios(c, n);
     if (c.hd_images > 0) {
       c.hd = hd / double(c.hd_images);
       c.hd95 = hd95 / double(c.hd_images);
@@ -231,7 +241,8 @@ MetricSummary MetricsAccumulator::summary() const {
     c.pooled_dice = ratio(2 * tp, 2 * tp + fp + fn);
     c.pooled_iou = ratio(tp, tp + fp + fn);
   }
-  for (const ImageMetrics& im : images_) s.pixel_accuracy += im.pixel_accuracy / n;
+  for (const ImageMetrics& im : images_) s.pixel_accuracy += im.pixel_accuracy;
+  s.pixel_accuracy /= n;
 
   MetricSummary::Class& m = s.mean_foreground;
   const double f = double(k_ - 1);
@@ -239,14 +250,14 @@ MetricSummary MetricsAccumulator::summary() const {
   double hd = 0, hd95 = 0;
   for (int k = 1; k < k_; ++k) {
     const MetricSummary::Class& c = s.classes[size_t(k)];
-    m.dice += c.dice / f;
-    m.iou += c.iou / f;
-    m.accuracy += c.accuracy / f;
-    m.sensitivity += c.sensitivity / f;
-    m.specificity += c.specificity / f;
-    m.precision += c.precision / f;
-    m.pooled_dice += c.pooled_dice / f;
-    m.pooled_iou += c.pooled_iou / f;
+    m.dice += c.dice;
+    m.iou += c.iou;
+    m.accuracy += c.accuracy;
+    m.sensitivity += c.sensitivity;
+    m.specificity += c.specificity;
+    m.precision += c.precision;
+    m.pooled_dice += c.pooled_dice;
+    m.pooled_iou += c.pooled_iou;
     m.hd_images += c.hd_images;
     m.hd_undefined += c.hd_undefined;
     if (c.hd_images > 0) {
@@ -254,6 +265,11 @@ MetricSummary MetricsAccumulator::summary() const {
       hd95 += c.hd95;
       ++hd_classes;
     }
+  }
+  if (k_ > 1) {
+    divide_ratios(m, f);
+    m.pooled_dice /= f;
+    m.pooled_iou /= f;
   }
   if (hd_classes > 0) {
     m.hd = hd / hd_classes;

@@ -6,6 +6,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <memory>
 
@@ -135,6 +136,25 @@ void check_stream_end(const std::string& path, gzFile f) {
   }
 }
 
+// A damaged header can declare far more data than the file holds (up to 2^63 bytes); refuse
+// before allocating for it. `need` counts from the start of the (uncompressed) file. A gzip
+// stream expands at most about 1032:1 (deflate's limit), so it bounds compressed files.
+template <class Describe>
+void check_capacity(const std::string& path, gzFile f, size_t need, Describe describe) {
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) return;  // not a regular file: the reads will tell
+  const bool compressed = gzdirect(f) == 0;
+  const long double capacity = compressed ? 1100.0L * size : size;
+  if (static_cast<long double>(need) > capacity)
+    throw Error(path + ": truncated NIfTI data (the header declares " + describe() + ", " +
+                std::to_string(need) + " bytes, but the " +
+                (compressed
+                     ? "compressed file of " + std::to_string(size) + " bytes cannot hold that much"
+                     : "file has " + std::to_string(size) + " bytes") +
+                ")");
+}
+
 template <class T>
 void convert(const unsigned char* src, size_t n, bool swap, float* dst) {
   for (size_t i = 0; i < n; ++i) {
@@ -230,8 +250,9 @@ Volume read_nifti(const std::string& path) {
                 nifti_type_name(type));
 
   const float vox_offset = h.get<float>(108);
+  // The upper bound keeps the size_t conversion below defined; no real header is that long.
   if (!std::isfinite(vox_offset) || vox_offset < 0 || vox_offset != std::floor(vox_offset) ||
-      (single && vox_offset < 352))
+      vox_offset > 0x1p40f || (single && vox_offset < 352))
     throw Error(path + ": invalid vox_offset " + std::to_string(vox_offset) +
                 (single ? " (a .nii file needs at least 352)" : ""));
 
@@ -264,10 +285,19 @@ Volume read_nifti(const std::string& path) {
     data_file = open_read(data_path);
     df = data_file.get();
   }
-  std::vector<unsigned char> buf(std::max<size_t>(bytes, skip));
-  if (read_some(data_path, df, buf.data(), skip) < skip)
-    throw Error(data_path + ": truncated NIfTI file (ends before vox_offset " +
-                std::to_string(size_t(vox_offset)) + short_note(df) + ")");
+  check_capacity(data_path, df, (single ? kHeaderSize : 0) + skip + bytes, [&] {
+    return std::to_string(v.nx) + "x" + std::to_string(v.ny) + "x" + std::to_string(v.nz) + "x" +
+           std::to_string(v.nt) + " " + nifti_type_name(type);
+  });
+  unsigned char sink[4096];
+  for (size_t left = skip; left > 0;) {
+    const size_t want = std::min(left, sizeof sink);
+    if (read_some(data_path, df, sink, want) < want)
+      throw Error(data_path + ": truncated NIfTI file (ends before vox_offset " +
+                  std::to_string(size_t(vox_offset)) + short_note(df) + ")");
+    left -= want;
+  }
+  std::vector<unsigned char> buf(bytes);
   const size_t n = read_some(data_path, df, buf.data(), bytes);
   if (n < bytes)
     throw Error(data_path + ": truncated NIfTI data (" + std::to_string(n) + " of " +

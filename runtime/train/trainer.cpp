@@ -46,12 +46,14 @@ AugmentOptions parse_augment(const std::string& text) {
   return a;
 }
 
-// The spec with the data's channels, classes and head filled in where the user gave none.
+// The spec with the data's input channels, output channels and head filled in where the user
+// gave none. `in` must be filled too: the canonical spec spells out every option, so a default
+// left in it (in=3) would later read as given and clash with, e.g., 1-channel data.
 std::string complete_spec(const std::string& spec, int classes, int channels) {
   ModelOptions o = parse_model_spec(spec);
   std::string extra;
-  if (!o.given("in")) extra += ",in=" + std::to_string(channels);
   const bool multi = classes > 2;
+  if (!o.given("in")) extra += ",in=" + std::to_string(channels);
   if (!o.given("out")) extra += ",out=" + std::to_string(multi ? classes : 1);
   if (!o.given("head")) extra += std::string(",head=") + (multi ? "softmax" : "sigmoid");
   if (extra.empty()) return o.spec();
@@ -89,6 +91,14 @@ std::vector<EpochRecord> read_history(const std::string& path) {
 }  // namespace
 
 TrainResult train(const TrainConfig& cfg) {
+  // The specs are checked before the data set loads, which can take minutes: a typo in one
+  // must not wait for that.
+  parse_model_spec(cfg.model);
+  if (!cfg.loss.empty()) LossSpec::parse(cfg.loss);
+  OptimSpec::parse(cfg.optim);
+  make_schedule(cfg.schedule, cfg.lr);
+  parse_augment(cfg.augment);
+  make_backend(cfg.backend);
   if (cfg.threads > 0) cpu::set_threads(cfg.threads);
   fs::create_directories(cfg.out_dir);
   const std::string last_path = cfg.out_dir + "/last.segrt";
@@ -152,10 +162,22 @@ TrainResult train(const TrainConfig& cfg) {
       throw Error(last_path + ": checkpoint is of model '" + mf.model() + "', not '" + spec + "'");
     for (auto& [k, v] : mf.params) store[k] = v;
     for (auto& [k, t] : mf.extra) store[k] = t.data;
-    start_epoch = std::stoi(mf.info.at("epoch")) + 1;
-    step = std::stoll(mf.info.at("step"));
-    best = std::stod(mf.info.at("best_metric"));
-    best_epoch = std::stoi(mf.info.at("best_epoch"));
+    // Training state written by save(); a file without it is no training checkpoint.
+    auto state = [&](const char* key) {
+      auto it = mf.info.find(key);
+      if (it == mf.info.end())
+        throw Error(last_path + ": no training state '" + key + "' (not a segrt checkpoint)");
+      try {
+        return std::stod(it->second);
+      } catch (const std::exception&) {
+        throw Error(last_path + ": training state '" + key + "' is not a number: '" +
+                    it->second + "'");
+      }
+    };
+    start_epoch = static_cast<int>(state("epoch")) + 1;
+    step = static_cast<int64_t>(state("step"));
+    best = state("best_metric");
+    best_epoch = static_cast<int>(state("best_epoch"));
     history = read_history(hist_path);
     history.resize(std::min<size_t>(history.size(), size_t(start_epoch)));
     if (!cfg.quiet) std::fprintf(stderr, "resuming %s at epoch %d\n", last_path.c_str(), start_epoch + 1);
@@ -283,10 +305,12 @@ TrainResult train(const TrainConfig& cfg) {
       best = metric;
       best_epoch = epoch;
     }
-    // Best first, then last: a kill between the two still leaves a consistent pair.
+    // Best, then the history, then last: a kill between any two still leaves a consistent
+    // state, because resuming from last.segrt drops history rows past its epoch (the other
+    // order could lose the row of the last checkpoint's epoch for good).
     if (improved) save(best_path, epoch);
-    save(last_path, epoch);
     write_history(hist_path, history);
+    save(last_path, epoch);
     if (!cfg.quiet) {
       char buf[200];
       std::snprintf(buf, sizeof buf,

@@ -152,6 +152,22 @@ TEST_CASE("metrics: accumulation reports per-image means, pooled figures beside"
   CHECK(format_summary(s).find("mean") != std::string::npos);
 }
 
+TEST_CASE("metrics: means of perfect scores are exactly 1, never above") {
+  // Adding 1/n per image rounds past 1 for n = 40 (and 3 classes' means likewise).
+  for (int k : {2, 4}) {
+    MetricsAccumulator acc(k, false);
+    for (int i = 0; i < 40; ++i) acc.add(LabelMap(8, 8), rect(8, 8, 0, 1, 0, 1, 1));
+    const MetricSummary s = acc.summary();
+    for (int c = 1; c < k; ++c) {
+      CHECK(s.classes[size_t(c)].precision == 1.0);  // nothing predicted: no false positive
+      CHECK(s.classes[size_t(c)].specificity <= 1.0);
+    }
+    CHECK(s.mean_foreground.precision == 1.0);
+    CHECK(s.mean_foreground.specificity <= 1.0);
+    CHECK(s.pixel_accuracy <= 1.0);
+  }
+}
+
 TEST_CASE("metrics: class maps from network scores") {
   const float prob[4] = {0.1f, 0.7f, 0.5f, 0.9f};
   CHECK(labels_from_scores(prob, 1, 2, 2).data == std::vector<int32_t>{0, 1, 0, 1});
