@@ -50,8 +50,8 @@ int cmd_eval(const Argv& argv) {
   dopt.resize_w = m.info_int("data.width", 0);
   // NIfTI slicing as in training, so --split selects the same volumes and slices.
   dopt.axis = m.info_int("data.axis", 2);
-  dopt.min_foreground = std::stod(m.info_str("data.min_foreground", "-1"));
-  dopt.keep_empty = std::stod(m.info_str("data.keep_empty", "0"));
+  dopt.min_foreground = m.info_real("data.min_foreground", -1);
+  dopt.keep_empty = m.info_real("data.keep_empty", 0);
   if (a.has("min-foreground")) dopt.min_foreground = a.real("min-foreground");
   Dataset ds = load_dataset(a.str("data"), dopt);
   if (ds.samples.empty()) throw Error(a.str("data") + ": the data set is empty");
@@ -60,9 +60,9 @@ int cmd_eval(const Argv& argv) {
   if (part == "all") {
     for (size_t i = 0; i < ds.samples.size(); ++i) idx.push_back(i);
   } else {
-    const double val = std::stod(m.info_str("split.val", "0.1"));
-    const double test = std::stod(m.info_str("split.test", "0.1"));
-    Split s = split_dataset(ds, 1 - val - test, val, test, std::stoull(m.info_str("seed", "1")));
+    const double val = m.info_real("split.val", 0.1);
+    const double test = m.info_real("split.test", 0.1);
+    Split s = split_dataset(ds, 1 - val - test, val, test, static_cast<uint64_t>(m.info_real("seed", 1)));
     if (part == "test") idx = s.test;
     else if (part == "val") idx = s.val;
     else if (part == "train") idx = s.train;

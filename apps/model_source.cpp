@@ -16,6 +16,7 @@ ModelSource open_model(const std::string& arg) {
     m.params = std::move(f.params);
     m.info = std::move(f.info);
     m.from_file = true;
+    m.path = arg;
     parse_model_spec(m.spec);  // a file naming a model this build lacks is an error here
     return m;
   }
