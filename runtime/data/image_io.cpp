@@ -19,6 +19,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <utility>
 
 #include "graph/ir.h"
 
@@ -208,15 +209,31 @@ Image overlay(const Image& img, const LabelMap& labels, float alpha) {
     hi = std::max(hi, img.data[i]);
   }
   const float scale = hi > lo ? 255.f / (hi - lo) : 0.f;
+  // A grey base (mean of the colour planes) so that only the classes carry colour; inside a
+  // class the colour is blended at `alpha`, its outline drawn at full strength.
   Image out(3, img.h, img.w);
-  for (size_t i = 0; i < n; ++i) {
-    const int k = labels.data[i];
-    for (int ch = 0; ch < 3; ++ch) {
-      float v = (img.data[size_t(src_c == 3 ? ch : 0) * n + i] - lo) * scale;
-      if (k > 0) v = (1 - alpha) * v + alpha * palette[(k - 1) % 6][ch];
-      out.data[size_t(ch) * n + i] = std::clamp(v, 0.f, 255.f);
+  for (int y = 0; y < img.h; ++y)
+    for (int x = 0; x < img.w; ++x) {
+      const size_t i = size_t(y) * img.w + x;
+      float grey = 0;
+      for (int ch = 0; ch < src_c; ++ch) grey += img.data[size_t(ch) * n + i];
+      grey = (grey / float(src_c) - lo) * scale;
+      const int k = labels.data[i];
+      bool edge = false;
+      if (k > 0)
+        for (auto [dy, dx] : {std::pair{-1, 0}, {1, 0}, {0, -1}, {0, 1}}) {
+          const int yy = y + dy, xx = x + dx;
+          edge |= yy < 0 || yy >= img.h || xx < 0 || xx >= img.w || labels.at(yy, xx) != k;
+        }
+      for (int ch = 0; ch < 3; ++ch) {
+        float v = grey;
+        if (k > 0) {
+          const float c = palette[(k - 1) % 6][ch];
+          v = edge ? c : (1 - alpha) * v + alpha * c;
+        }
+        out.data[size_t(ch) * n + i] = std::clamp(v, 0.f, 255.f);
+      }
     }
-  }
   return out;
 }
 

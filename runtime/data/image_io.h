@@ -25,8 +25,9 @@ void write_png(const std::string& path, const Image& img);
 // mask, 1 for class indices as grey values). Values beyond 255 are an Error.
 void write_label_png(const std::string& path, const LabelMap& labels, int scale = 255);
 
-// An RGB picture of `img` (grey, or the first three planes, min-max scaled to 0..255) with
-// each foreground class blended in its own colour at opacity `alpha`.
+// An RGB picture of `img` in grey (the mean of its first three planes, or its one plane,
+// min-max scaled to 0..255) with each foreground class blended in its own colour at opacity
+// `alpha` and outlined (4-neighbour boundary) in that colour.
 Image overlay(const Image& img, const LabelMap& labels, float alpha = 0.45f);
 
 }  // namespace segrt

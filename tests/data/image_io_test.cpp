@@ -171,16 +171,25 @@ TEST_CASE("image_io: damaged and foreign files are errors naming the file") {
 }
 
 TEST_CASE("image_io: overlay tints foreground classes and checks sizes") {
-  Image img(1, 2, 2, 10.f);
+  Image img(1, 5, 5, 10.f);
   img.at(0, 0, 0) = 20.f;
-  LabelMap lab(2, 2);
-  lab.at(1, 1) = 1;
+  LabelMap lab(5, 5);
+  for (int y = 1; y <= 3; ++y)
+    for (int x = 1; x <= 3; ++x) lab.at(y, x) = 1;
   const Image o = overlay(img, lab, 0.5f);
   REQUIRE(o.c == 3);
-  CHECK(o.at(0, 0, 0) == doctest::Approx(255.f));  // brightest pixel, untinted
-  CHECK(o.at(1, 0, 0) == doctest::Approx(255.f));
-  CHECK(o.at(0, 1, 1) == doctest::Approx(0.5f * 255.f));  // black blended with red
-  CHECK(o.at(1, 1, 1) == doctest::Approx(0.5f * 40.f));
+  for (int ch = 0; ch < 3; ++ch) {
+    CHECK(o.at(ch, 0, 0) == doctest::Approx(255.f));  // brightest pixel, untinted grey
+    CHECK(o.at(ch, 4, 4) == doctest::Approx(0.f));    // background stays grey
+  }
+  CHECK(o.at(0, 2, 2) == doctest::Approx(0.5f * 255.f));  // interior: black blended with red
+  CHECK(o.at(1, 2, 2) == doctest::Approx(0.5f * 40.f));
+  CHECK(o.at(0, 1, 1) == doctest::Approx(255.f));  // outline: the class colour itself
+  CHECK(o.at(1, 1, 1) == doctest::Approx(40.f));
+  Image rgb(3, 1, 1, 0.f);
+  rgb.at(0, 0, 0) = 90.f;  // a colour image becomes grey: each plane the mean
+  const Image g = overlay(rgb, LabelMap(1, 1), 0.5f);
+  CHECK(g.at(0, 0, 0) == g.at(1, 0, 0));
   SEGRT_CHECK_ERROR_HAS(overlay(img, LabelMap(3, 2), 0.5f), "differ");
 }
 
