@@ -21,7 +21,8 @@ class Predictor {
 
   void set_params(const ParamStore& params);
   // images: n <= batch() samples [n, C, H, W]; targets (only with a loss): [n, K, H, W].
-  // Returns probabilities [n, K, H, W]; *loss gets the loss of the batch when asked for.
+  // Returns probabilities [n, K, H, W]; *loss gets the loss of the batch when asked for (a
+  // partial batch is padded with copies of its first sample, which the loss then includes).
   std::vector<float> run(const float* images, int n, const float* targets = nullptr,
                          double* loss = nullptr, uint64_t key = 0);
 
