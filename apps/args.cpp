@@ -80,6 +80,14 @@ int Args::integer(const std::string& k) const {
   throw Error(command_ + ": --" + k + " expects an integer, got '" + v + "'");
 }
 
+int Args::integer(const std::string& k, int min) const {
+  const int v = integer(k);
+  if (v < min)
+    throw Error(command_ + ": --" + k + " must be at least " + std::to_string(min) + ", got " +
+                std::to_string(v));
+  return v;
+}
+
 double Args::real(const std::string& k) const {
   std::string v = str(k);
   try {

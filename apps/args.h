@@ -31,6 +31,8 @@ class Args {
   std::string str(const std::string& k) const;  // value or the spec's default
   std::vector<std::string> all(const std::string& k) const;  // repeated options
   int integer(const std::string& k) const;
+  // An integer that must be at least `min` (Error otherwise).
+  int integer(const std::string& k, int min) const;
   double real(const std::string& k) const;
   // "HxW" or "N" -> {H, W}.
   std::pair<int, int> size(const std::string& k) const;

@@ -46,7 +46,7 @@ int cmd_bench(const Argv& argv) {
           {"threads", "N", "CPU threads (0: all cores)", "0"},
           {"json", "", "print one JSON object"}});
   if (!a.parse(argv)) return 0;
-  if (a.integer("threads") > 0) cpu::set_threads(a.integer("threads"));
+  if (a.integer("threads", 0) > 0) cpu::set_threads(a.integer("threads"));
   ModelSource m = open_model(a.str("model"));
   auto [h, w] = a.size("size");
   const int batch = a.integer("batch"), repeat = a.integer("repeat");

@@ -40,7 +40,7 @@ int cmd_eval(const Argv& argv) {
   if (!a.parse(argv)) return 0;
   if (!a.has("model") || !a.has("data"))
     throw Error("segrt eval: --model and --data are required\n" + a.usage());
-  if (a.integer("threads") > 0) cpu::set_threads(a.integer("threads"));
+  if (a.integer("threads", 0) > 0) cpu::set_threads(a.integer("threads"));
   ModelSource m = open_model(a.str("model"));
   if (!m.from_file) throw Error("segrt eval: --model must be a trained .segrt file");
   DatasetOptions dopt;

@@ -62,7 +62,7 @@ int cmd_infer(const Argv& argv) {
   std::vector<std::string> inputs = a.all("input");
   for (auto& p : a.positional()) inputs.push_back(p);
   if (inputs.empty()) throw Error("segrt infer: no --input files given");
-  if (a.integer("threads") > 0) cpu::set_threads(a.integer("threads"));
+  if (a.integer("threads", 0) > 0) cpu::set_threads(a.integer("threads"));
   ModelSource m = open_model(a.str("model"));
   if (!m.from_file) throw Error("segrt infer: --model must be a trained .segrt file");
   const int h = m.info_int("data.height", 128), w = m.info_int("data.width", 128);

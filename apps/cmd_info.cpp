@@ -22,7 +22,7 @@ int cmd_info(const Argv& argv) {
   ModelSource m = open_model(a.positional()[0]);
   int h = m.info_int("data.height", 0), w = m.info_int("data.width", 0);
   if (a.has("size")) std::tie(h, w) = a.size("size");
-  const int in = a.has("in") ? a.integer("in") : m.info_int("data.channels", 0);
+  const int in = a.has("in") ? a.integer("in", 1) : m.info_int("data.channels", 0);
   Graph g = build_model(m.spec, 1, Mode::Infer, in, h, w);
   GraphCost c = graph_cost(g);
   if (a.flag("dump")) std::fputs(g.dump().c_str(), stdout);

@@ -24,6 +24,8 @@ int cmd_synth(const Argv& argv) {
   o.channels = a.integer("channels");
   o.multiclass = a.flag("multiclass");
   o.empty_fraction = a.real("empty");
+  if (!(o.empty_fraction >= 0 && o.empty_fraction <= 1))
+    throw Error("segrt synth: --empty must be a fraction in [0, 1]");
   o.seed = static_cast<uint64_t>(a.integer("seed"));
   if (o.count < 1) throw Error("segrt synth: --count must be at least 1");
   write_synth_dataset(a.str("out"), o);

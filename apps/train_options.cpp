@@ -71,10 +71,10 @@ TrainConfig train_config_from(const Args& a) {
   c.val_frac = a.real("val");
   c.test_frac = a.real("test");
   c.augment = a.str("augment");
-  c.max_steps_per_epoch = a.integer("steps");
+  c.max_steps_per_epoch = a.integer("steps", 0);
   c.classes = a.integer("classes");
   c.normalise = a.str("normalize");
-  c.threads = a.integer("threads");
+  c.threads = a.integer("threads", 0);
   c.axis = a.integer("axis");
   c.min_foreground = a.real("min-foreground");
   c.keep_empty = a.real("keep-empty");

@@ -165,3 +165,17 @@ TEST_CASE("segrt cli: unknown models and model options are named") {
 }
 
 }  // namespace segrt::test
+
+namespace segrt::test {
+
+TEST_CASE("segrt cli: counts and fractions outside their range are refused") {
+  check_clean_failure(run_segrt({"synth", "--out", "unused", "--empty", "2"}), {"--empty"});
+  check_clean_failure(run_segrt({"train", "--data", "unused", "--threads", "-2"}),
+                      {"--threads", "at least 0"});
+  check_clean_failure(run_segrt({"train", "--data", "unused", "--steps", "-2"}),
+                      {"--steps", "at least 0"});
+  check_clean_failure(run_segrt({"info", "oru-net", "--in", "-1"}), {"--in", "at least 1"});
+  check_clean_failure(run_segrt({"bench", "--threads", "-1"}), {"--threads"});
+}
+
+}  // namespace segrt::test
