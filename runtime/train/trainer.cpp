@@ -104,6 +104,11 @@ TrainResult train(const TrainConfig& cfg) {
   const std::string last_path = cfg.out_dir + "/last.segrt";
   const std::string best_path = cfg.out_dir + "/best.segrt";
   const std::string hist_path = cfg.out_dir + "/history.csv";
+  // A run killed while writing a checkpoint leaves its temporary file (the checkpoint itself
+  // is intact: it is replaced by rename); clear those leftovers.
+  for (const auto& e : fs::directory_iterator(cfg.out_dir))
+    if (e.path().filename().string().find(".segrt.tmp-") != std::string::npos)
+      fs::remove(e.path());
 
   // ---- data ----
   DatasetOptions dopt;
