@@ -106,8 +106,9 @@ int type_rank(const std::string& t) {
   return t == "discrete" ? 0 : t == "integrated" ? 1 : t == "virtual" ? 2 : 3;
 }
 
-// Index into `devs` per SEGRT_VULKAN_DEVICE or the best type; throws when none fits.
-int choose(const std::vector<DeviceInfo>& devs) {
+}  // namespace
+
+int select_device(const std::vector<DeviceInfo>& devs) {
   std::string seen;
   for (auto& d : devs) seen += (seen.empty() ? "" : ", ") + std::to_string(d.index) + ": " + d.name;
   if (seen.empty()) seen = "none";
@@ -132,8 +133,6 @@ int choose(const std::vector<DeviceInfo>& devs) {
   if (best < 0) throw Error("vulkan: no device with a compute queue (devices: " + seen + ")");
   return best;
 }
-
-}  // namespace
 
 std::string version_str(uint32_t v) {
   return std::to_string(VK_API_VERSION_MAJOR(v)) + "." + std::to_string(VK_API_VERSION_MINOR(v)) +
@@ -170,7 +169,7 @@ Context::Context() {
     auto pds = physical_devices(instance_);
     std::vector<DeviceInfo> devs;
     for (size_t i = 0; i < pds.size(); ++i) devs.push_back(describe(pds[i], static_cast<int>(i)));
-    const int i = choose(devs);
+    const int i = select_device(devs);
     physical_ = pds[i];
     info_ = devs[i];
     queue_family_ = static_cast<uint32_t>(compute_family(physical_));

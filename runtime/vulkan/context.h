@@ -30,12 +30,14 @@ std::string version_str(uint32_t v);
 
 // Every physical device the loader reports (throws Error when Vulkan cannot start).
 std::vector<DeviceInfo> list_devices();
+// Index of the device segrt uses, per SEGRT_VULKAN_DEVICE (an index, or a substring of the
+// name) or else the first discrete, integrated, virtual, then any device with a compute queue.
+// Throws Error naming the devices seen when none fits.
+int select_device(const std::vector<DeviceInfo>& devs);
 
 class Context {
  public:
-  // The shared context on the device chosen by SEGRT_VULKAN_DEVICE (an index, or a substring
-  // of the name; default: the first discrete, else integrated, else any device). Throws Error
-  // naming the devices seen when none fits.
+  // The shared context on the device select_device() picks.
   static std::shared_ptr<Context> get();
   ~Context();
   Context(const Context&) = delete;

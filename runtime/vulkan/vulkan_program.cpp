@@ -36,9 +36,11 @@ VulkanProgram::VulkanProgram(std::shared_ptr<Context> ctx, const Graph& g,
       persistent_offset_[v.id] = static_cast<int64_t>(persistent_elems_);
       persistent_elems_ += (static_cast<size_t>(numel(v.shape)) + align - 1) / align * align;
     }
-  arena_ = std::make_unique<Buffer>(ctx_, static_cast<size_t>(plan_.arena_elems) * 4);
-  persistent_ = std::make_unique<Buffer>(ctx_, persistent_elems_ * 4);
-  std::memset(persistent_->data(), 0, persistent_elems_ * 4);
+  // One aligned block of spare elements after each buffer's last value: tests fill the spare
+  // space with guard values to catch out-of-bounds writes.
+  arena_ = std::make_unique<Buffer>(ctx_, static_cast<size_t>(plan_.arena_elems + align) * 4);
+  persistent_ = std::make_unique<Buffer>(ctx_, (persistent_elems_ + align) * 4);
+  std::memset(persistent_->data(), 0, persistent_->bytes());
 
   for (int n : schedule_) {
     const Node& node = g_.node(n);
