@@ -69,7 +69,7 @@ void set_reduce(PushParams& p, const Shape& in, const Shape& kept) {
 
 bool has_shader(const std::string& op) {
   return elementwise_ops().count(op) || op == "reduce_to" || op == "channel_sum" ||
-         op == "channel_expand";
+         op == "channel_expand" || op == "softmax_channels" || op == "softmax_channels_grad";
 }
 
 Dispatch lower(const Graph& g, const Node& n) {
@@ -100,6 +100,17 @@ Dispatch lower(const Graph& g, const Node& n) {
       set_dims(d.p, s3);
       d.p.sa[1] = 1;
     }
+    return d;
+  }
+  if (n.op == "softmax_channels" || n.op == "softmax_channels_grad") {
+    // One invocation per pixel; the shader walks the channels.
+    const Shape& x = g.value(n.inputs[0]).shape;
+    if (x.size() != 4) throw Error("vulkan: " + n.op + " expects [N, C, H, W]");
+    d.shader = "softmax";
+    d.spec = {n.op == "softmax_channels_grad" ? 1 : 0};
+    d.p.n = i32(x[0] * x[2] * x[3]);
+    d.p.dims[0] = i32(x[1]);
+    d.p.dims[1] = i32(x[2] * x[3]);
     return d;
   }
   d.shader = "elementwise";
