@@ -23,10 +23,12 @@ int cmd_devices(const Argv& argv) {
     std::puts("this build has no Vulkan backend (Vulkan headers or glslangValidator were missing)");
   return 0;
 #else
-  const auto devs = vk::list_devices();
+  // No driver (the loader finds no ICD) is an answer, not a failure: zero devices, and why.
+  std::vector<vk::DeviceInfo> devs;
   int selected = -1;
   std::string why;
   try {
+    devs = vk::list_devices();
     selected = vk::select_device(devs);
   } catch (const Error& e) {
     why = e.what();
@@ -51,7 +53,7 @@ int cmd_devices(const Argv& argv) {
                       {"compute_queue", d.compute_queue},
                       {"selected", d.index == selected}});
     nlohmann::json j{{"vulkan", true}, {"devices", list}};
-    if (!why.empty()) j["selection_error"] = why;
+    if (!why.empty()) j["error"] = why;
     std::printf("%s\n", j.dump().c_str());
     return 0;
   }
@@ -71,7 +73,7 @@ int cmd_devices(const Argv& argv) {
                 d.compute_queue ? "yes" : "no");
   }
   if (!why.empty())
-    std::printf("no device selected: %s\n", why.c_str());
+    std::printf("segrt cannot use a Vulkan device: %s\n", why.c_str());
   else if (selected >= 0)
     std::printf("* = the device segrt uses (SEGRT_VULKAN_DEVICE: index or name)\n");
   return 0;
