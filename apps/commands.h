@@ -17,5 +17,6 @@ int cmd_info(const Argv& a);
 int cmd_synth(const Argv& a);
 int cmd_bench(const Argv& a);
 int cmd_models(const Argv& a);
+int cmd_devices(const Argv& a);
 
 }  // namespace segrt::app

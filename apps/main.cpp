@@ -21,15 +21,17 @@ const char* kUsage =
     "  info     layers, shapes, parameters and FLOPs of a model\n"
     "  models   the model zoo and each model's options\n"
     "  synth    write a synthetic brain-MRI-like data set\n"
-    "  bench    time inference or a training step (median ms, peak memory)\n";
+    "  bench    time inference or a training step (median ms, peak memory)\n"
+    "  devices  the Vulkan devices this build can use, and their limits\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace segrt::app;
   const std::map<std::string, std::function<int(const Argv&)>> cmds = {
-      {"demo", cmd_demo},   {"train", cmd_train}, {"eval", cmd_eval},   {"infer", cmd_infer},
-      {"info", cmd_info},   {"synth", cmd_synth}, {"bench", cmd_bench}, {"models", cmd_models}};
+      {"demo", cmd_demo},   {"train", cmd_train},   {"eval", cmd_eval},
+      {"infer", cmd_infer}, {"info", cmd_info},     {"synth", cmd_synth},
+      {"bench", cmd_bench}, {"models", cmd_models}, {"devices", cmd_devices}};
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
       !std::strcmp(argv[1], "help")) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);

@@ -1,16 +1,33 @@
 #include "runtime/backend.h"
 
 #include "runtime/cpu/cpu_backend.h"
+#ifdef SEGRT_HAVE_VULKAN
+#include "runtime/vulkan/vulkan_backend.h"
+#endif
 
 namespace segrt {
 
-std::vector<std::string> backend_names() { return {"cpu"}; }
+std::vector<std::string> backend_names() {
+  std::vector<std::string> r = {"cpu"};
+#ifdef SEGRT_HAVE_VULKAN
+  if (vk::vulkan_available()) r.push_back("vulkan");
+#endif
+  return r;
+}
 
 std::unique_ptr<Backend> make_backend(const std::string& name) {
+  // "auto" stays on the CPU: the Vulkan backend does not cover the op set yet.
   if (name == "cpu" || name == "auto") return std::make_unique<cpu::CpuBackend>();
-  if (name == "vulkan" || name == "cuda")
-    throw Error("backend '" + name + "' is not part of this build (available: cpu)");
-  throw Error("unknown backend '" + name + "' (available: cpu, auto)");
+#ifdef SEGRT_HAVE_VULKAN
+  if (name == "vulkan") return std::make_unique<vk::VulkanBackend>();
+  const std::string avail = vk::vulkan_available() ? "cpu, vulkan" : "cpu";
+#else
+  const std::string avail = "cpu";
+  if (name == "vulkan") throw Error("backend 'vulkan' is not part of this build (available: cpu)");
+#endif
+  if (name == "cuda")
+    throw Error("backend 'cuda' is not part of this build (available: " + avail + ")");
+  throw Error("unknown backend '" + name + "' (available: " + avail + ", auto)");
 }
 
 void check_supported(const Backend& b, const Graph& g, const std::vector<int>& schedule) {

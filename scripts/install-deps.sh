@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what segrt needs to build and test, from Debian's packages only.
+# The Vulkan packages build the Vulkan backend; mesa-vulkan-drivers gives CI lavapipe (a CPU device).
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config libopenblas-dev zlib1g-dev libstb-dev
-      doctest-dev nlohmann-json3-dev)
+      doctest-dev nlohmann-json3-dev libvulkan-dev glslang-tools mesa-vulkan-drivers)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

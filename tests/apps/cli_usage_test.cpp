@@ -10,8 +10,8 @@
 namespace segrt::test {
 namespace {
 
-const char* const kCommands[] = {"demo", "train",  "eval",  "infer",
-                                 "info", "models", "synth", "bench"};
+const char* const kCommands[] = {"demo",   "train", "eval",  "infer",  "info",
+                                 "models", "synth", "bench", "devices"};
 
 }  // namespace
 

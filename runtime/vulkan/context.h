@@ -1,0 +1,65 @@
+// The Vulkan instance, the chosen physical device, its logical device and one compute queue.
+// One context per process, shared by every backend and program (creating an instance per
+// program would dominate small runs).
+#pragma once
+
+#include <vulkan/vulkan.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace segrt::vk {
+
+struct DeviceInfo {
+  int index = 0;
+  std::string name, type;  // type: discrete | integrated | virtual | cpu | other
+  uint32_t api_version = 0, driver_version = 0, vendor_id = 0, device_id = 0;
+  uint32_t max_workgroup_size[3] = {0, 0, 0};
+  uint32_t max_workgroup_invocations = 0;
+  uint32_t shared_memory_bytes = 0;
+  uint32_t subgroup_size = 0;
+  uint32_t min_storage_offset_alignment = 0;
+  bool fp16_arithmetic = false;  // shaderFloat16
+  bool fp16_storage = false;     // storageBuffer16BitAccess
+  bool compute_queue = false;
+};
+
+std::string version_str(uint32_t v);
+
+// Every physical device the loader reports (throws Error when Vulkan cannot start).
+std::vector<DeviceInfo> list_devices();
+// Index of the device segrt uses, per SEGRT_VULKAN_DEVICE (an index, or a substring of the
+// name) or else the first discrete, integrated, virtual, then any device with a compute queue.
+// Throws Error naming the devices seen when none fits.
+int select_device(const std::vector<DeviceInfo>& devs);
+
+class Context {
+ public:
+  // The shared context on the device select_device() picks.
+  static std::shared_ptr<Context> get();
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  VkDevice device() const { return device_; }
+  VkQueue queue() const { return queue_; }
+  uint32_t queue_family() const { return queue_family_; }
+  const DeviceInfo& info() const { return info_; }
+  VkPhysicalDevice physical() const { return physical_; }
+  // Memory type index with all of `want` among `type_bits`; -1 when none.
+  int memory_type(uint32_t type_bits, VkMemoryPropertyFlags want) const;
+
+ private:
+  Context();
+  VkInstance instance_ = VK_NULL_HANDLE;
+  VkPhysicalDevice physical_ = VK_NULL_HANDLE;
+  VkDevice device_ = VK_NULL_HANDLE;
+  VkQueue queue_ = VK_NULL_HANDLE;
+  uint32_t queue_family_ = 0;
+  DeviceInfo info_;
+  VkPhysicalDeviceMemoryProperties mem_{};
+};
+
+}  // namespace segrt::vk

@@ -1,0 +1,48 @@
+// A compute pipeline from one embedded shader and its specialisation constants. Every segrt
+// shader has the same interface (shaders/common.glsl): three storage buffers and one
+// push-constant block, so one descriptor-set layout and pipeline layout serve all.
+#pragma once
+
+#include <vulkan/vulkan.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/vulkan/context.h"
+
+namespace segrt::vk {
+
+constexpr uint32_t kBindings = 3;
+constexpr uint32_t kWorkgroup = 64;  // local_size_x in common.glsl
+
+// Mirrors `Params` in shaders/common.glsl.
+struct PushParams {
+  int32_t n = 0, rank = 0, red = 0;
+  float alpha = 0;
+  int32_t dims[6] = {}, sa[6] = {}, sb[6] = {}, rdims[6] = {};
+};
+static_assert(sizeof(PushParams) == 112);
+
+class Pipeline {
+ public:
+  Pipeline(std::shared_ptr<Context> ctx, const std::string& shader, std::vector<int32_t> spec);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  VkPipeline handle() const { return pipeline_; }
+  VkPipelineLayout layout() const { return layout_; }
+  VkDescriptorSetLayout set_layout() const { return set_layout_; }
+
+ private:
+  void release();
+  std::shared_ptr<Context> ctx_;
+  VkShaderModule module_ = VK_NULL_HANDLE;
+  VkDescriptorSetLayout set_layout_ = VK_NULL_HANDLE;
+  VkPipelineLayout layout_ = VK_NULL_HANDLE;
+  VkPipeline pipeline_ = VK_NULL_HANDLE;
+};
+
+}  // namespace segrt::vk

@@ -1,0 +1,18 @@
+// SPIR-V compiled from shaders/*.comp at build time and embedded (see cmake/shaders.cmake).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace segrt::vk {
+
+struct Spirv {
+  const char* name;  // the .comp file's base name
+  const uint32_t* words;
+  size_t count;
+};
+
+// nullptr when no shader of that name was built.
+const Spirv* find_shader(const char* name);
+
+}  // namespace segrt::vk

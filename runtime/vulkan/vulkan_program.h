@@ -1,0 +1,58 @@
+// A compiled graph on Vulkan: buffers, pipelines, descriptor sets and the recorded command
+// buffer.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "runtime/backend.h"
+#include "runtime/memory_plan.h"
+#include "runtime/vulkan/buffer.h"
+#include "runtime/vulkan/lower.h"
+#include "runtime/vulkan/pipeline.h"
+
+namespace segrt::vk {
+
+class VulkanProgram : public Program {
+ public:
+  VulkanProgram(std::shared_ptr<Context> ctx, const Graph& g, const std::vector<int>& outputs);
+  ~VulkanProgram() override;
+  void write(int value, const float* src) override;
+  void read(int value, float* dst) const override;
+  void run() override;
+  const Graph& graph() const override { return g_; }
+  size_t arena_bytes() const override { return static_cast<size_t>(plan_.arena_elems) * 4; }
+  size_t persistent_bytes() const override { return persistent_elems_ * 4; }
+  using Program::read;
+  using Program::write;
+
+  // Where a value lives: its buffer and offset in elements (tests check guard regions).
+  std::pair<const Buffer*, int64_t> location(int value) const;
+
+ private:
+  void record();
+  void release();
+  std::shared_ptr<Context> ctx_;
+  Graph g_;
+  std::vector<int> schedule_;
+  MemoryPlan plan_;
+  std::vector<int64_t> persistent_offset_;  // per value id; -1 for activations
+  size_t persistent_elems_ = 0;
+  std::unique_ptr<Buffer> arena_, persistent_;
+  std::map<std::pair<std::string, std::vector<int32_t>>, std::unique_ptr<Pipeline>> pipelines_;
+  struct Step {
+    Dispatch d;
+    const Pipeline* pipeline;
+    int out;
+    VkDescriptorSet set = VK_NULL_HANDLE;
+  };
+  std::vector<Step> steps_;
+  VkDescriptorPool pool_ = VK_NULL_HANDLE;
+  VkCommandPool cmd_pool_ = VK_NULL_HANDLE;
+  VkCommandBuffer cmd_ = VK_NULL_HANDLE;
+  VkFence fence_ = VK_NULL_HANDLE;
+};
+
+}  // namespace segrt::vk

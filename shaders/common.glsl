@@ -1,0 +1,29 @@
+// Shared by every segrt compute shader: three storage buffers (two inputs, one output; unused
+// ones alias the output) and one push-constant block describing shapes as strided index maps.
+layout(local_size_x = 64) in;
+
+layout(std430, binding = 0) readonly buffer A { float a[]; };
+layout(std430, binding = 1) readonly buffer B { float b[]; };
+layout(std430, binding = 2) writeonly buffer O { float o[]; };
+
+layout(push_constant) uniform Params {
+  int n;        // invocations needed (output elements)
+  int rank;     // axes in dims/sa/sb; 0 = a, b and o are the same flat shape
+  int red;      // reduce: elements summed per output
+  float alpha;  // scalar attribute (fill value, scale, leaky slope)
+  int dims[6];  // output dims
+  int sa[6];    // stride of a per output axis (0 along broadcast axes)
+  int sb[6];    // stride of b per output axis; reduce: stride of a per reduced axis
+  int rdims[6]; // reduce: reduced dims
+} p;
+
+// Offset into a tensor with strides `s` of output element `flat`.
+#define SEGRT_OFFSET(flat, s, result)           \
+  {                                             \
+    int f_ = (flat);                            \
+    result = 0;                                 \
+    for (int i_ = p.rank - 1; i_ >= 0; --i_) {  \
+      result += (f_ % p.dims[i_]) * s[i_];      \
+      f_ /= p.dims[i_];                         \
+    }                                           \
+  }

@@ -1,0 +1,22 @@
+// Sum reductions (reduce_to, channel_sum): output element i sums p.red elements of a, starting
+// at the offset its coordinates give (strides p.sa) and walking the reduced axes (p.rdims, p.sb).
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#include "common.glsl"
+
+void main() {
+  const int i = int(gl_GlobalInvocationID.x);
+  if (i >= p.n) return;
+  int base;
+  SEGRT_OFFSET(i, p.sa, base);
+  float s = 0.0;
+  for (int k = 0; k < p.red; ++k) {
+    int f = k, off = base;
+    for (int d = p.rank - 1; d >= 0; --d) {
+      off += (f % p.rdims[d]) * p.sb[d];
+      f /= p.rdims[d];
+    }
+    s += a[off];
+  }
+  o[i] = s;
+}
