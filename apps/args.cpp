@@ -49,8 +49,10 @@ std::string Args::usage() const {
   std::string u = "usage: " + synopsis_ + "\n\noptions:\n";
   for (auto& o : opts_) {
     std::string left = "  --" + o.name + (o.value.empty() ? "" : " " + o.value);
-    if (left.size() < 28) left.resize(28, ' ');
-    else left += "\n" + std::string(28, ' ');
+    if (left.size() < 28)
+      left.resize(28, ' ');
+    else
+      left += "\n" + std::string(28, ' ');
     u += left + o.help + (o.def.empty() ? "" : " (default " + o.def + ")") + "\n";
   }
   u += "  --help                    this text\n";

@@ -12,10 +12,10 @@
 namespace segrt::app {
 
 struct OptSpec {
-  std::string name;  // without dashes
-  std::string value; // placeholder, empty for a flag
+  std::string name;   // without dashes
+  std::string value;  // placeholder, empty for a flag
   std::string help;
-  std::string def;   // default shown in --help
+  std::string def;  // default shown in --help
 };
 
 class Args {
@@ -28,7 +28,7 @@ class Args {
 
   bool flag(const std::string& k) const { return flags_.count(k) != 0; }
   bool has(const std::string& k) const { return vals_.count(k) != 0; }
-  std::string str(const std::string& k) const;  // value or the spec's default
+  std::string str(const std::string& k) const;               // value or the spec's default
   std::vector<std::string> all(const std::string& k) const;  // repeated options
   int integer(const std::string& k) const;
   // An integer that must be at least `min` (Error otherwise).

@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "apps/args.h"
@@ -77,7 +76,8 @@ int cmd_bench(const Argv& argv) {
     params = std::move(fresh);
   }
   for (auto& v : g.values())
-    if (v.kind == ValueKind::Param || v.kind == ValueKind::State) prog->write(v.id, params.at(v.name));
+    if (v.kind == ValueKind::Param || v.kind == ValueKind::State)
+      prog->write(v.id, params.at(v.name));
   prog->write(image, random_values(g.value(image).shape, 1, false));
   if (train) {
     prog->write(tg.target, random_values(g.value(tg.target).shape, 2, true));
@@ -116,8 +116,9 @@ int cmd_bench(const Argv& argv) {
                         {"gflops_per_s", flops / (median * 1e6)}};
     std::printf("%s\n", j.dump().c_str());
   } else {
-    std::printf("%s  %s  batch %d  %dx%d  %s  %d threads\n", m.spec.c_str(), backend->name().c_str(),
-                batch, h, w, train ? "training step" : "inference", cpu::threads());
+    std::printf("%s  %s  batch %d  %dx%d  %s  %d threads\n", m.spec.c_str(),
+                backend->name().c_str(), batch, h, w, train ? "training step" : "inference",
+                cpu::threads());
     std::printf("median %.2f ms (%.2f ms/image)  min %.2f  max %.2f  cold %.1f ms\n", median,
                 median / batch, times.front(), times.back(), cold_ms);
     std::printf("peak memory %.1f MiB  ~%.1f GFLOP/s\n", peak / 1048576.0, flops / (median * 1e6));

@@ -56,8 +56,8 @@ int cmd_demo(const Argv& argv) {
   dopt.resize_h = cfg.height;
   dopt.resize_w = cfg.width;
   Dataset ds = load_dataset(data, dopt);
-  Split split = split_dataset(ds, 1 - cfg.val_frac - cfg.test_frac, cfg.val_frac, cfg.test_frac,
-                              cfg.seed);
+  Split split =
+      split_dataset(ds, 1 - cfg.val_frac - cfg.test_frac, cfg.val_frac, cfg.test_frac, cfg.seed);
   Predictor pred(m.spec, cfg.batch, ds.channels, cfg.height, cfg.width, cfg.backend);
   pred.set_params(m.params);
   const std::string pred_dir = root + "/predictions";

@@ -1,7 +1,6 @@
 // segrt eval: metrics of a trained model on a data folder.
 #include <cmath>
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "apps/args.h"
@@ -14,26 +13,34 @@
 namespace segrt::app {
 namespace {
 
-nlohmann::json num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+nlohmann::json num(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
+}
 
 nlohmann::json class_json(const MetricSummary::Class& c) {
-  return {{"dice", num(c.dice)},           {"iou", num(c.iou)},
-          {"accuracy", num(c.accuracy)},   {"sensitivity", num(c.sensitivity)},
-          {"specificity", num(c.specificity)}, {"precision", num(c.precision)},
-          {"hd", num(c.hd)},               {"hd95", num(c.hd95)}};
+  return {{"dice", num(c.dice)},
+          {"iou", num(c.iou)},
+          {"accuracy", num(c.accuracy)},
+          {"sensitivity", num(c.sensitivity)},
+          {"specificity", num(c.specificity)},
+          {"precision", num(c.precision)},
+          {"hd", num(c.hd)},
+          {"hd95", num(c.hd95)}};
 }
 
 }  // namespace
 
 int cmd_eval(const Argv& argv) {
-  Args a("segrt eval", "segrt eval --model FILE.segrt --data DIR [--json] [--split all|test|val|train]",
+  Args a("segrt eval",
+         "segrt eval --model FILE.segrt --data DIR [--json] [--split all|test|val|train]",
          {{"model", "FILE", "trained model (.segrt)"},
           {"data", "DIR", "data folder, same layout as for training"},
           {"split", "PART", "all samples, or a part of the training run's split", "all"},
           {"batch", "N", "batch size", "8"},
           {"backend", "NAME", "cpu, auto", "cpu"},
-          {"min-foreground", "F", "NIfTI: drop slices with foreground fraction <= F (-1 keeps "
-                                  "all; default: as in training)"},
+          {"min-foreground", "F",
+           "NIfTI: drop slices with foreground fraction <= F (-1 keeps "
+           "all; default: as in training)"},
           {"no-hd", "", "skip the Hausdorff distances (faster)"},
           {"threads", "N", "CPU threads (0: all cores)", "0"},
           {"json", "", "print one JSON object"}});
@@ -62,13 +69,19 @@ int cmd_eval(const Argv& argv) {
   } else {
     const double val = m.info_real("split.val", 0.1);
     const double test = m.info_real("split.test", 0.1);
-    Split s = split_dataset(ds, 1 - val - test, val, test, static_cast<uint64_t>(m.info_real("seed", 1)));
-    if (part == "test") idx = s.test;
-    else if (part == "val") idx = s.val;
-    else if (part == "train") idx = s.train;
-    else throw Error("segrt eval: --split is all, train, val or test");
+    Split s =
+        split_dataset(ds, 1 - val - test, val, test, static_cast<uint64_t>(m.info_real("seed", 1)));
+    if (part == "test")
+      idx = s.test;
+    else if (part == "val")
+      idx = s.val;
+    else if (part == "train")
+      idx = s.train;
+    else
+      throw Error("segrt eval: --split is all, train, val or test");
   }
-  if (idx.empty()) throw Error("segrt eval: the " + part + " split of " + a.str("data") + " is empty");
+  if (idx.empty())
+    throw Error("segrt eval: the " + part + " split of " + a.str("data") + " is empty");
   if (const int64_t in = parse_model_spec(m.spec).i("in"); ds.channels != in)
     throw Error(a.str("data") + ": the images have " + std::to_string(ds.channels) +
                 " channels, the model " + a.str("model") + " expects " + std::to_string(in));

@@ -50,8 +50,9 @@ std::vector<LabelMap> segment(Predictor& pred, const std::vector<Sample>& sample
 int cmd_infer(const Argv& argv) {
   Args a("segrt infer", "segrt infer --model FILE.segrt --input FILE... --out DIR",
          {{"model", "FILE", "trained model (.segrt)"},
-          {"input", "FILE", "image (PNG/JPEG/BMP) or volume (.nii/.nii.gz); repeat, or list "
-                            "files after the options"},
+          {"input", "FILE",
+           "image (PNG/JPEG/BMP) or volume (.nii/.nii.gz); repeat, or list "
+           "files after the options"},
           {"out", "DIR", "output folder", "segrt-out"},
           {"batch", "N", "batch size", "4"},
           {"backend", "NAME", "cpu, auto", "cpu"},

@@ -1,6 +1,5 @@
 // segrt info MODEL, segrt models.
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "apps/args.h"
@@ -39,7 +38,10 @@ int cmd_info(const Argv& argv) {
     j["peak_activation_bytes"] = c.peak_bytes;
     nlohmann::json layers = nlohmann::json::array();
     for (auto& l : c.layers)
-      layers.push_back({{"name", l.name}, {"op", l.op}, {"output", l.out}, {"params", l.params},
+      layers.push_back({{"name", l.name},
+                        {"op", l.op},
+                        {"output", l.out},
+                        {"params", l.params},
                         {"flops", l.flops}});
     j["layers"] = layers;
     std::printf("%s\n", j.dump().c_str());

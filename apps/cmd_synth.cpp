@@ -8,7 +8,8 @@
 namespace segrt::app {
 
 int cmd_synth(const Argv& argv) {
-  Args a("segrt synth", "segrt synth --out DIR [--count N] [--size HxW] [--channels 3|4] [--multiclass]",
+  Args a("segrt synth",
+         "segrt synth --out DIR [--count N] [--size HxW] [--channels 3|4] [--multiclass]",
          {{"out", "DIR", "output folder (images/ and masks/ are created)"},
           {"count", "N", "number of images", "100"},
           {"size", "HxW", "image size", "128x128"},

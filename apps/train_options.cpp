@@ -25,10 +25,14 @@ std::vector<OptSpec> train_option_specs(const TrainConfig& d) {
       {"loss", "SPEC", "weighted terms, e.g. bce+dice, 0.8*focal:gamma=1+0.2*log_dice:smooth=100",
        "bce+dice, or ce+mdice for multi-class"},
       {"optimizer", "SPEC", "sgd[:momentum=0.9,nesterov=1,wd=W], adam, adamw[:wd=W]", d.optim},
-      {"schedule", "SPEC", "const, step:size=N,gamma=G, exp:gamma=G, cosine:tmax=N,min=X, "
-                           "plateau:factor=0.5,patience=2", d.schedule},
-      {"l2", "X", "Keras-style L2 penalty on convolution kernels (-1: the model's own, "
-                  "1e-4 for oru-net)", num(d.l2)},
+      {"schedule", "SPEC",
+       "const, step:size=N,gamma=G, exp:gamma=G, cosine:tmax=N,min=X, "
+       "plateau:factor=0.5,patience=2",
+       d.schedule},
+      {"l2", "X",
+       "Keras-style L2 penalty on convolution kernels (-1: the model's own, "
+       "1e-4 for oru-net)",
+       num(d.l2)},
       {"patience", "N", "early stopping after N epochs without improvement (0: off)",
        std::to_string(d.patience)},
       {"monitor", "dice|loss", "validation metric choosing the best checkpoint", d.monitor},

@@ -27,8 +27,10 @@ std::map<int, int> add_backward(Graph& g, const std::vector<std::pair<int, int>>
       throw Error("autodiff: gradient of shape " + shape_str(g.value(dv).shape) +
                   " for value of shape " + shape_str(g.value(v).shape));
     auto it = grad.find(v);
-    if (it == grad.end()) grad[v] = dv;
-    else it->second = g.add1("add", {it->second, dv});
+    if (it == grad.end())
+      grad[v] = dv;
+    else
+      it->second = g.add1("add", {it->second, dv});
   };
   for (auto& [v, dv] : seeds) accumulate(v, dv);
 

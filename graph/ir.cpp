@@ -20,14 +20,20 @@ std::string shape_str(const Shape& s) {
   return r + "]";
 }
 
-const char* dtype_name(DType t) { return t == DType::F32 ? "f32" : "f16"; }
+const char* dtype_name(DType t) {
+  return t == DType::F32 ? "f32" : "f16";
+}
 
 const char* kind_name(ValueKind k) {
   switch (k) {
-    case ValueKind::Input: return "input";
-    case ValueKind::Param: return "param";
-    case ValueKind::State: return "state";
-    default: return "act";
+    case ValueKind::Input:
+      return "input";
+    case ValueKind::Param:
+      return "param";
+    case ValueKind::State:
+      return "state";
+    default:
+      return "act";
   }
 }
 
@@ -37,7 +43,9 @@ static Error attr_error(const std::string& k, const char* what) {
   return Error("attribute '" + k + "' " + what);
 }
 
-int64_t Attrs::i(const std::string& k, int64_t def) const { return has(k) ? i(k) : def; }
+int64_t Attrs::i(const std::string& k, int64_t def) const {
+  return has(k) ? i(k) : def;
+}
 int64_t Attrs::i(const std::string& k) const {
   auto it = m_.find(k);
   if (it == m_.end()) throw attr_error(k, "is missing");
@@ -45,7 +53,9 @@ int64_t Attrs::i(const std::string& k) const {
   if (auto p = std::get_if<double>(&it->second)) return static_cast<int64_t>(*p);
   throw attr_error(k, "is not an integer");
 }
-double Attrs::f(const std::string& k, double def) const { return has(k) ? f(k) : def; }
+double Attrs::f(const std::string& k, double def) const {
+  return has(k) ? f(k) : def;
+}
 double Attrs::f(const std::string& k) const {
   auto it = m_.find(k);
   if (it == m_.end()) throw attr_error(k, "is missing");
@@ -79,10 +89,14 @@ std::string Attrs::str() const {
   for (auto& [k, v] : m_) {
     os << (first ? "" : " ") << k << "=";
     first = false;
-    if (auto p = std::get_if<int64_t>(&v)) os << *p;
-    else if (auto p = std::get_if<double>(&v)) os << *p;
-    else if (auto p = std::get_if<std::string>(&v)) os << *p;
-    else os << shape_str(std::get<std::vector<int64_t>>(v));
+    if (auto p = std::get_if<int64_t>(&v))
+      os << *p;
+    else if (auto p = std::get_if<double>(&v))
+      os << *p;
+    else if (auto p = std::get_if<std::string>(&v))
+      os << *p;
+    else
+      os << shape_str(std::get<std::vector<int64_t>>(v));
   }
   return os.str();
 }
@@ -187,7 +201,8 @@ std::vector<int> Graph::schedule(const std::vector<int>& wanted) const {
     if (need[n]) continue;
     need[n] = 1;
     for (int v : nodes_[n].inputs)
-      if (values_[v].producer >= 0 && !need[values_[v].producer]) stack.push_back(values_[v].producer);
+      if (values_[v].producer >= 0 && !need[values_[v].producer])
+        stack.push_back(values_[v].producer);
   }
   std::vector<int> order;
   for (size_t n = 0; n < nodes_.size(); ++n)

@@ -74,7 +74,7 @@ struct Value {
   Shape shape;
   DType dtype = DType::F32;
   ValueKind kind = ValueKind::Activation;
-  std::string name;  // parameters: "enc1.conv1.weight"; others may be empty
+  std::string name;   // parameters: "enc1.conv1.weight"; others may be empty
   int producer = -1;  // node id, -1 for inputs, parameters and state
   Init init;          // parameters and state only
   bool l2 = false;    // subject to the L2 penalty (kernels, not biases or norms)
@@ -114,7 +114,7 @@ class Graph {
   void add_output(int v) { outputs_.push_back(v); }
 
   int find(const std::string& name) const;  // -1 when absent
-  int get(const std::string& name) const;    // throws when absent
+  int get(const std::string& name) const;   // throws when absent
   void set_name(int v, const std::string& name);
 
   // Parameters (trainable) and state, in creation order.

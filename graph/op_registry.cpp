@@ -49,8 +49,7 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const std::string& op) {
     int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
     int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
     if (da != db && da != 1 && db != 1)
-      throw Error(op + ": shapes " + shape_str(a) + " and " + shape_str(b) +
-                  " do not broadcast");
+      throw Error(op + ": shapes " + shape_str(a) + " and " + shape_str(b) + " do not broadcast");
     out[i] = std::max(da, db);
   }
   return out;

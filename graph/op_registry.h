@@ -33,8 +33,8 @@ struct OpDef {
   std::string name;
   int min_inputs = 1, max_inputs = 1;
   ShapeFn infer;
-  FlopsFn flops;          // null: one flop per output element
-  GradFn grad;            // null: not differentiable (grad ops, updates, losses' own grads)
+  FlopsFn flops;             // null: one flop per output element
+  GradFn grad;               // null: not differentiable (grad ops, updates, losses' own grads)
   std::vector<int> mutates;  // inputs written in place (optimizer updates, BN running stats)
   bool random = false;       // uses the counter-based RNG keyed by (seed, node, element)
 };

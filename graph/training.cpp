@@ -103,8 +103,8 @@ int add_loss(Graph& g, int logits, int target, const std::string& activation,
     Attrs a = term.attrs;
     a.set("kind", term.kind);
     // Cross-entropy and multi-class Dice are defined on softmax probabilities.
-    a.set("activation", term.kind == "ce" || term.kind == "mdice" ? std::string("softmax")
-                                                                 : activation);
+    a.set("activation",
+          term.kind == "ce" || term.kind == "mdice" ? std::string("softmax") : activation);
     int l = g.add1("seg_loss", {logits, target}, a, "loss." + term.kind);
     if (term.weight != 1) l = g.add1("scale", {l}, {{"s", term.weight}});
     total = total < 0 ? l : g.add1("add", {total, l});
@@ -113,8 +113,8 @@ int add_loss(Graph& g, int logits, int target, const std::string& activation,
   return total;
 }
 
-TrainGraph add_training(Graph& g, int logits, const std::string& activation,
-                        const LossSpec& loss, const OptimSpec& optim) {
+TrainGraph add_training(Graph& g, int logits, const std::string& activation, const LossSpec& loss,
+                        const OptimSpec& optim) {
   TrainGraph t;
   t.target = g.add_input("target", g.value(logits).shape);
   t.hyper = g.add_input("hyper", {2});

@@ -33,15 +33,14 @@ struct OptimSpec {
 };
 
 struct TrainGraph {
-  int target = -1;   // input: [N, K, H, W] binary or one-hot target
-  int loss = -1;     // [1] total loss (without the L2 term)
-  int hyper = -1;    // input: [learning rate, step]
+  int target = -1;           // input: [N, K, H, W] binary or one-hot target
+  int loss = -1;             // [1] total loss (without the L2 term)
+  int hyper = -1;            // input: [learning rate, step]
   std::vector<int> updates;  // outputs of the update ops: compute these to take a step
 };
 
 // Adds the weighted sum of the loss terms on `logits` against `target`; returns the [1] loss.
-int add_loss(Graph& g, int logits, int target, const std::string& activation,
-             const LossSpec& loss);
+int add_loss(Graph& g, int logits, int target, const std::string& activation, const LossSpec& loss);
 
 // Extends `g` (a model graph built in training mode whose output is `logits`) into a training
 // step. `activation` is the head: sigmoid or softmax.

@@ -19,7 +19,7 @@ MemoryPlan plan_memory(const Graph& g, const std::vector<int>& schedule,
   struct Block {
     int64_t off, size;
   };
-  std::vector<Block> free_list;  // sorted by offset
+  std::vector<Block> free_list;                             // sorted by offset
   std::multimap<int, std::pair<int64_t, int64_t>> release;  // step -> (off, size)
   auto round = [&](int64_t n) { return (n + align - 1) / align * align; };
 
@@ -70,7 +70,8 @@ MemoryPlan plan_memory(const Graph& g, const std::vector<int>& schedule,
     // Inputs whose last use is this step are released after the node's outputs are placed, so
     // no kernel reads and writes the same bytes.
     auto range = release.equal_range(s);
-    for (auto it = range.first; it != range.second; ++it) give_back(it->second.first, it->second.second);
+    for (auto it = range.first; it != range.second; ++it)
+      give_back(it->second.first, it->second.second);
     release.erase(range.first, range.second);
   }
   return plan;

@@ -24,9 +24,9 @@ inline std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> ctr,
 
 // The four words of block `block` (elements 4*block .. 4*block+3) of stream `stream`.
 inline std::array<uint32_t, 4> philox_block(uint64_t seed, uint64_t stream, uint64_t block) {
-  return philox4x32_10({uint32_t(block), uint32_t(block >> 32), uint32_t(stream),
-                        uint32_t(stream >> 32)},
-                       {uint32_t(seed), uint32_t(seed >> 32)});
+  return philox4x32_10(
+      {uint32_t(block), uint32_t(block >> 32), uint32_t(stream), uint32_t(stream >> 32)},
+      {uint32_t(seed), uint32_t(seed >> 32)});
 }
 
 // The 32-bit word for element `index`: word index % 4 of block index / 4, so a kernel that
@@ -75,7 +75,9 @@ inline void philox_blocks(uint64_t seed, uint64_t stream, uint64_t first, int64_
   }
 }
 
-inline double u32_to_uniform(uint32_t w) { return double(w >> 8) * (1.0 / 16777216.0); }
+inline double u32_to_uniform(uint32_t w) {
+  return double(w >> 8) * (1.0 / 16777216.0);
+}
 
 // Uniform in [0, 1) with 24 bits: exact in float on every backend.
 inline double philox_uniform(uint64_t seed, uint64_t stream, uint64_t index) {

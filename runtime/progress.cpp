@@ -16,9 +16,12 @@ std::string format_duration(double s) {
   char buf[32];
   if (s < 0 || s != s) return "?";
   int t = static_cast<int>(s + 0.5);
-  if (t >= 3600) std::snprintf(buf, sizeof buf, "%dh%02dm", t / 3600, t / 60 % 60);
-  else if (t >= 60) std::snprintf(buf, sizeof buf, "%dm%02ds", t / 60, t % 60);
-  else std::snprintf(buf, sizeof buf, "%ds", t);
+  if (t >= 3600)
+    std::snprintf(buf, sizeof buf, "%dh%02dm", t / 3600, t / 60 % 60);
+  else if (t >= 60)
+    std::snprintf(buf, sizeof buf, "%dm%02ds", t / 60, t % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ds", t);
   return buf;
 }
 
@@ -31,10 +34,12 @@ void Progress::update(const std::string& text, double done, double total) {
   shown_ = true;
   double elapsed = std::chrono::duration<double>(now - start_).count();
   double left = done > 0 ? elapsed * (total - done) / done : -1;
-  std::string line = text + "  " + format_duration(elapsed) + " elapsed, " +
-                     format_duration(left) + " left";
-  if (tty_) std::fprintf(stderr, "\r\033[K%s", line.c_str());
-  else std::fprintf(stderr, "%s\n", line.c_str());
+  std::string line =
+      text + "  " + format_duration(elapsed) + " elapsed, " + format_duration(left) + " left";
+  if (tty_)
+    std::fprintf(stderr, "\r\033[K%s", line.c_str());
+  else
+    std::fprintf(stderr, "%s\n", line.c_str());
   std::fflush(stderr);
 }
 

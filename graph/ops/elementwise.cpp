@@ -5,7 +5,9 @@
 namespace segrt {
 namespace {
 
-std::vector<Shape> same_as_first(const std::vector<Shape>& in, const Attrs&) { return {in[0]}; }
+std::vector<Shape> same_as_first(const std::vector<Shape>& in, const Attrs&) {
+  return {in[0]};
+}
 
 // Sums `dy` down to `shape` when broadcasting widened it; a no-op otherwise.
 int reduce_to(Graph& g, int dy, const Shape& shape) {
@@ -106,11 +108,10 @@ void activation(const std::string& name, bool grad_from_output, double flops_per
       .name = name,
       .infer = same_as_first,
       .flops = fl,
-      .grad =
-          [name, grad_from_output](GradContext& c) -> std::vector<int> {
-            int saved = grad_from_output ? c.out(0) : c.in(0);
-            return {c.g.add1(name + "_grad", {saved, c.dy[0]}, c.node.attrs)};
-          },
+      .grad = [name, grad_from_output](GradContext& c) -> std::vector<int> {
+        int saved = grad_from_output ? c.out(0) : c.in(0);
+        return {c.g.add1(name + "_grad", {saved, c.dy[0]}, c.node.attrs)};
+      },
   });
   OpRegistry::get().add(OpDef{
       .name = name + "_grad",

@@ -124,7 +124,8 @@ void CpuProgram<T>::run() {
     for (auto& [k, v] : per_op) rows.push_back({v, k}), total += v;
     std::sort(rows.rbegin(), rows.rend());
     std::fprintf(stderr, "cpu profile: %.1f ms\n", total);
-    for (auto& [v, k] : rows) std::fprintf(stderr, "  %-28s %9.2f ms %5.1f%%\n", k.c_str(), v, 100 * v / total);
+    for (auto& [v, k] : rows)
+      std::fprintf(stderr, "  %-28s %9.2f ms %5.1f%%\n", k.c_str(), v, 100 * v / total);
   }
 }
 

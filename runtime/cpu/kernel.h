@@ -45,7 +45,7 @@ struct KernelRegistrar {
 
 }  // namespace segrt::cpu
 
-#define SEGRT_CPU_KERNEL(op, fn)                                                             \
+#define SEGRT_CPU_KERNEL(op, fn)                                                 \
   static ::segrt::cpu::KernelRegistrar SEGRT_CPU_CAT(segrt_cpu_k_, __COUNTER__)( \
       #op, ::segrt::cpu::KernelPair{&fn<float>, &fn<double>})
 #define SEGRT_CPU_CAT2(a, b) a##b

@@ -269,8 +269,8 @@ std::vector<Sample> load_nifti_item(const DatasetItem& item, const DatasetOption
     throw Error("dataset: slicing axis " + std::to_string(opt.axis) + " is not 0, 1 or 2");
   Volume img = read_nifti(item.image_path);
   // No label file (segmenting new volumes): all background.
-  const Volume lab = item.label_path.empty() ? Volume(img.nx, img.ny, img.nz)
-                                             : read_nifti(item.label_path);
+  const Volume lab =
+      item.label_path.empty() ? Volume(img.nx, img.ny, img.nz) : read_nifti(item.label_path);
   if (lab.nt != 1)
     throw Error(item.label_path + ": label volume has " + std::to_string(lab.nt) +
                 " components, expected 1");

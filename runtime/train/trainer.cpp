@@ -34,11 +34,16 @@ AugmentOptions parse_augment(const std::string& text) {
   std::stringstream ss(text);
   std::string item;
   while (std::getline(ss, item, ',')) {
-    if (item == "flip") a.hflip_p = a.vflip_p = 0.5;
-    else if (item == "rot") a.rotate_p = 0.5, a.rotate_degrees = 15;
-    else if (item == "scale") a.scale_p = 0.5, a.scale_min = 0.9, a.scale_max = 1.1;
-    else if (item == "mask") a.mask_p = 0.4, a.mask_max_patches = 6, a.mask_max_fraction = 0.2;
-    else if (item == "noise") a.noise_p = 0.25, a.noise_mean = 0.05, a.noise_std = std::sqrt(0.1);
+    if (item == "flip")
+      a.hflip_p = a.vflip_p = 0.5;
+    else if (item == "rot")
+      a.rotate_p = 0.5, a.rotate_degrees = 15;
+    else if (item == "scale")
+      a.scale_p = 0.5, a.scale_min = 0.9, a.scale_max = 1.1;
+    else if (item == "mask")
+      a.mask_p = 0.4, a.mask_max_patches = 6, a.mask_max_fraction = 0.2;
+    else if (item == "noise")
+      a.noise_p = 0.25, a.noise_mean = 0.05, a.noise_std = std::sqrt(0.1);
     else
       throw Error("--augment: unknown item '" + item +
                   "' (flip, rot, scale, mask, noise, none, oru-net, resunet)");
@@ -107,8 +112,7 @@ TrainResult train(const TrainConfig& cfg) {
   // A run killed while writing a checkpoint leaves its temporary file (the checkpoint itself
   // is intact: it is replaced by rename); clear those leftovers.
   for (const auto& e : fs::directory_iterator(cfg.out_dir))
-    if (e.path().filename().string().find(".segrt.tmp-") != std::string::npos)
-      fs::remove(e.path());
+    if (e.path().filename().string().find(".segrt.tmp-") != std::string::npos) fs::remove(e.path());
 
   // ---- data ----
   DatasetOptions dopt;
@@ -122,15 +126,14 @@ TrainResult train(const TrainConfig& cfg) {
   Dataset ds = load_dataset(cfg.data_dir, dopt);
   if (ds.samples.empty()) throw Error(cfg.data_dir + ": the data set is empty");
   const int K = ds.num_classes;
-  Split split = split_dataset(ds, 1 - cfg.val_frac - cfg.test_frac, cfg.val_frac, cfg.test_frac,
-                              cfg.seed);
+  Split split =
+      split_dataset(ds, 1 - cfg.val_frac - cfg.test_frac, cfg.val_frac, cfg.test_frac, cfg.seed);
   if (split.train.empty()) throw Error(cfg.data_dir + ": no samples left for training");
   if (split.val.empty()) split.val = split.train;  // tiny sets: validate on the training data
 
   // ---- model and training graph ----
   const std::string spec = complete_spec(cfg.model, K, ds.channels);
-  LossSpec loss = LossSpec::parse(cfg.loss.empty() ? (K > 2 ? "ce+mdice" : "bce+dice")
-                                                   : cfg.loss);
+  LossSpec loss = LossSpec::parse(cfg.loss.empty() ? (K > 2 ? "ce+mdice" : "bce+dice") : cfg.loss);
   OptimSpec optim = OptimSpec::parse(cfg.optim);
   Graph g = build_model(spec, cfg.batch, Mode::Train, ds.channels, cfg.height, cfg.width);
   optim.l2 = cfg.l2 >= 0 ? cfg.l2 : (g.meta.count("l2") ? std::stod(g.meta.at("l2")) : 0.0);
@@ -175,8 +178,8 @@ TrainResult train(const TrainConfig& cfg) {
       try {
         return std::stod(it->second);
       } catch (const std::exception&) {
-        throw Error(last_path + ": training state '" + key + "' is not a number: '" +
-                    it->second + "'");
+        throw Error(last_path + ": training state '" + key + "' is not a number: '" + it->second +
+                    "'");
       }
     };
     start_epoch = static_cast<int>(state("epoch")) + 1;
@@ -185,7 +188,8 @@ TrainResult train(const TrainConfig& cfg) {
     best_epoch = static_cast<int>(state("best_epoch"));
     history = read_history(hist_path);
     history.resize(std::min<size_t>(history.size(), size_t(start_epoch)));
-    if (!cfg.quiet) std::fprintf(stderr, "resuming %s at epoch %d\n", last_path.c_str(), start_epoch + 1);
+    if (!cfg.quiet)
+      std::fprintf(stderr, "resuming %s at epoch %d\n", last_path.c_str(), start_epoch + 1);
   }
   check_params(g, store, true);
   for (auto& v : g.values())
@@ -210,7 +214,8 @@ TrainResult train(const TrainConfig& cfg) {
   // Saves the model (parameters and running statistics) with the optimizer state beside it.
   auto save = [&](const std::string& path, int epoch) {
     for (auto& v : g.values())
-      if (v.kind == ValueKind::Param || v.kind == ValueKind::State) store[v.name] = prog->read(v.id);
+      if (v.kind == ValueKind::Param || v.kind == ValueKind::State)
+        store[v.name] = prog->read(v.id);
     ParamStore model_params;
     TensorMap extra;
     for (auto& v : model_graph.values())
@@ -289,7 +294,8 @@ TrainResult train(const TrainConfig& cfg) {
 
     // Validation with the current weights.
     for (auto& v : g.values())
-      if (v.kind == ValueKind::Param || v.kind == ValueKind::State) store[v.name] = prog->read(v.id);
+      if (v.kind == ValueKind::Param || v.kind == ValueKind::State)
+        store[v.name] = prog->read(v.id);
     eval.set_params(store);
     Evaluation ev = evaluate(eval, ds, split.val, false);
     const double val_loss = ev.loss;

@@ -19,22 +19,22 @@ struct TrainConfig {
   int batch = 16;
   int height = 128, width = 128;
   double lr = 1e-3;
-  std::string loss = "bce+dice";   // multi-class data: "ce+mdice" unless given
+  std::string loss = "bce+dice";  // multi-class data: "ce+mdice" unless given
   std::string optim = "adam";
   std::string schedule = "const";
-  double l2 = -1;                  // Keras-style L2 on kernels; -1: the model's default
-  int patience = 0;                // early stopping on the validation metric; 0 = off
-  std::string monitor = "dice";    // dice (max) or loss (min) picks the best checkpoint
+  double l2 = -1;                // Keras-style L2 on kernels; -1: the model's default
+  int patience = 0;              // early stopping on the validation metric; 0 = off
+  std::string monitor = "dice";  // dice (max) or loss (min) picks the best checkpoint
   uint64_t seed = 1;
   double val_frac = 0.1, test_frac = 0.1;
-  std::string augment = "flip";    // comma list: flip, rot, scale, mask, noise; "none"
-  int max_steps_per_epoch = 0;     // 0: the whole training split each epoch
-  bool resume = false;             // continue from out_dir/last.segrt
-  int classes = 0;                 // 0: detect from the labels
+  std::string augment = "flip";  // comma list: flip, rot, scale, mask, noise; "none"
+  int max_steps_per_epoch = 0;   // 0: the whole training split each epoch
+  bool resume = false;           // continue from out_dir/last.segrt
+  int classes = 0;               // 0: detect from the labels
   std::string normalise = "zscore";
-  int axis = 2;                    // NIfTI slicing axis
-  double min_foreground = -1;      // NIfTI: drop slices with foreground fraction <= this
-  double keep_empty = 0;           // ... but keep this fraction of them
+  int axis = 2;                // NIfTI slicing axis
+  double min_foreground = -1;  // NIfTI: drop slices with foreground fraction <= this
+  double keep_empty = 0;       // ... but keep this fraction of them
   int threads = 0;
   bool quiet = false;
 };

@@ -59,8 +59,8 @@ TEST_CASE("autodiff: gradients accumulate over fan-out and skip values the loss 
 TEST_CASE("memory plan: values alive at once never overlap, dead ones are reused") {
   Graph g = build_model("oru-net", 2, Mode::Train, 3, 32, 32);
   int logits = g.outputs().at(0);
-  TrainGraph t = add_training(g, logits, "sigmoid", LossSpec::parse("bce+dice"),
-                              OptimSpec::parse("adam"));
+  TrainGraph t =
+      add_training(g, logits, "sigmoid", LossSpec::parse("bce+dice"), OptimSpec::parse("adam"));
   std::vector<int> outs = t.updates;
   outs.push_back(t.loss);
   auto sched = g.schedule(outs);

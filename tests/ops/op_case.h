@@ -13,7 +13,9 @@ namespace segrt::test {
 
 // Normalised mean squared error bounds from the design brief.
 enum class Tier { Elementwise, Reduction };
-inline double tier_nmse(Tier t) { return t == Tier::Elementwise ? 1e-7 : 5e-4; }
+inline double tier_nmse(Tier t) {
+  return t == Tier::Elementwise ? 1e-7 : 5e-4;
+}
 
 struct OpCase {
   std::string name;  // unique, e.g. "conv2d/k3_s2_p1"
@@ -45,9 +47,9 @@ struct OpCaseRegistrar {
 
 #define SEGRT_OP_CASES_CAT2(a, b) a##b
 #define SEGRT_OP_CASES_CAT(a, b) SEGRT_OP_CASES_CAT2(a, b)
-#define SEGRT_OP_CASES(...)                                                            \
-  static ::segrt::test::OpCaseRegistrar SEGRT_OP_CASES_CAT(segrt_cases_, __COUNTER__)( \
-      std::vector<::segrt::test::OpCase>{__VA_ARGS__})
+#define SEGRT_OP_CASES(...)                                 \
+  static ::segrt::test::OpCaseRegistrar SEGRT_OP_CASES_CAT( \
+      segrt_cases_, __COUNTER__)(std::vector<::segrt::test::OpCase>{__VA_ARGS__})
 
 // Deterministic uniform draws in [lo, hi) from (seed, index): the same on every run.
 double uniform(uint64_t seed, uint64_t index, double lo = -1, double hi = 1);

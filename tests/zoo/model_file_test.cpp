@@ -77,7 +77,8 @@ TEST_CASE("model file: save and load round trip") {
   CHECK(m.graph.dump() == g.dump());
   CHECK(m.graph.meta == g.meta);
   CHECK(m.model() ==
-        "oru-net:base=2,bn_momentum=0.1,depth=1,dropout=0.3,head=sigmoid,in=3,leaky=0.2,out=2,residual=0");
+        "oru-net:base=2,bn_momentum=0.1,depth=1,dropout=0.3,head=sigmoid,in=3,leaky=0.2,out=2,"
+        "residual=0");
   CHECK(m.params == p);
   CHECK(m.info == info);
   REQUIRE(m.extra.count("optim.m.head.weight") == 1);

@@ -164,7 +164,8 @@ TEST_CASE("zoo: modes choose batch norm and dropout ops") {
 TEST_CASE("zoo: meta, canonical spec and rebuilding from it") {
   Graph g = build_model("oru-net:out=1,head=sigmoid", 2, Mode::Infer, 3, 32);
   CHECK(g.meta.at("model") ==
-        "oru-net:base=16,bn_momentum=0.1,depth=4,dropout=0.3,head=sigmoid,in=3,leaky=0.2,out=1,residual=0");
+        "oru-net:base=16,bn_momentum=0.1,depth=4,dropout=0.3,head=sigmoid,in=3,leaky=0.2,out=1,"
+        "residual=0");
   CHECK(g.meta.at("head") == "sigmoid");
   CHECK(g.meta.at("in_channels") == "3");
   CHECK(g.meta.at("out_channels") == "1");
