@@ -18,7 +18,23 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-class UNet(nn.Module):
+class EncoderDecoder(nn.Module):
+    """The U shape both networks share: encoder levels with max-pool, up-sampling, concatenation
+    with the skip, decoder levels, 1x1 head. Subclasses fill enc, up, dec and head."""
+
+    def forward(self, x):
+        skips = []
+        for i, e in enumerate(self.enc):
+            x = e(x)
+            if i < len(self.enc) - 1:
+                skips.append(x)
+                x = F.max_pool2d(x, 2)
+        for u, d in zip(self.up, self.dec):
+            x = d(torch.cat([u(x), skips.pop()], 1))
+        return self.head(x)
+
+
+class UNet(EncoderDecoder):
     def __init__(self, cin=3, cout=1, base=32, depth=4, bn=False):
         super().__init__()
         w = [base * 2 ** i for i in range(depth + 1)]
@@ -46,16 +62,6 @@ class UNet(nn.Module):
             c = o
         self.head = nn.Conv2d(c, cout, 1)
 
-    def forward(self, x):
-        skips = []
-        for i, e in enumerate(self.enc):
-            x = e(x)
-            if i < len(self.enc) - 1:
-                skips.append(x)
-                x = F.max_pool2d(x, 2)
-        for u, d in zip(self.up, self.dec):
-            x = d(torch.cat([u(x), skips.pop()], 1))
-        return self.head(x)
 
 
 class Sep(nn.Module):
@@ -68,7 +74,7 @@ class Sep(nn.Module):
         return self.pw(self.dw(x))
 
 
-class ORUNet(nn.Module):
+class ORUNet(EncoderDecoder):
     def __init__(self, cin=3, cout=2):
         super().__init__()
 
@@ -90,16 +96,6 @@ class ORUNet(nn.Module):
             c = o
         self.head = nn.Conv2d(c, cout, 1)
 
-    def forward(self, x):
-        skips = []
-        for i, e in enumerate(self.enc):
-            x = e(x)
-            if i < len(self.enc) - 1:
-                skips.append(x)
-                x = F.max_pool2d(x, 2)
-        for u, d in zip(self.up, self.dec):
-            x = d(torch.cat([u(x), skips.pop()], 1))
-        return self.head(x)
 
 
 def make(name):
