@@ -26,7 +26,8 @@ GraphCost graph_cost(const Graph& g, std::vector<int> outputs) {
     const Node& n = g.node(id);
     const OpDef& def = OpRegistry::get().at(n.op);
     LayerCost l;
-    l.name = n.name.empty() ? "%" + std::to_string(id) : n.name;
+    l.name = n.name;
+    if (l.name.empty()) l.name.append("%").append(std::to_string(id));
     l.op = n.op;
     std::vector<Shape> in, out;
     for (int v : n.inputs) {

@@ -30,7 +30,7 @@ int build(Net& n, int x, const ModelOptions& o) {
   if (base < 1 || depth < 1) throw Error("oru-net: base and depth must be at least 1");
   std::vector<int> skips;
   for (int64_t l = 0; l < depth; ++l) {
-    std::string name = "enc" + std::to_string(l + 1);
+    std::string name = std::string("enc") + std::to_string(l + 1);
     x = level(n, x, base << l, name, o);
     skips.push_back(x);
     auto s = n.scope(name);
@@ -38,7 +38,7 @@ int build(Net& n, int x, const ModelOptions& o) {
   }
   x = level(n, x, base << depth, "bottleneck", o);
   for (int64_t l = depth - 1; l >= 0; --l) {
-    std::string name = "dec" + std::to_string(l + 1);
+    std::string name = std::string("dec") + std::to_string(l + 1);
     int up;
     {
       auto s = n.scope(name);

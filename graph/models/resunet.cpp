@@ -22,7 +22,7 @@ int residual_unit(Net& n, int x, int64_t f, bool project, const std::string& nam
 int residual_block(Net& n, int x, int64_t f, int64_t d, double p, const std::string& name) {
   auto s = n.scope(name);
   for (int64_t i = 1; i <= d; ++i) {
-    x = residual_unit(n, x, f, i == 1, "unit" + std::to_string(i));
+    x = residual_unit(n, x, f, i == 1, std::string("unit") + std::to_string(i));
     x = n.dropout(x, p, /*spatial=*/true);
   }
   return x;
@@ -39,7 +39,7 @@ int build(Net& n, int x, const ModelOptions& o) {
   // Encoder: 5 stages; the skips are taken after pooling.
   std::vector<int> skips;
   for (int l = 0; l < 5; ++l) {
-    std::string name = "enc" + std::to_string(l + 1);
+    std::string name = std::string("enc") + std::to_string(l + 1);
     x = residual_block(n, x, base << l, depths[l], p, name);
     auto s = n.scope(name);
     x = n.max_pool(x, 2);
@@ -47,7 +47,7 @@ int build(Net& n, int x, const ModelOptions& o) {
   }
   // Decoder from the bottleneck (skips[4]) up through skips[3..0].
   for (int l = 3; l >= 0; --l) {
-    std::string name = "dec" + std::to_string(l + 1);
+    std::string name = std::string("dec") + std::to_string(l + 1);
     auto s = n.scope(name);
     int up = n.relu(n.conv_t(x, base << l, 3, "up"));
     x = n.ln_channels(n.concat({up, skips[size_t(l)]}), "ln");

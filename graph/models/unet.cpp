@@ -27,7 +27,7 @@ int build(Net& n, int x, const ModelOptions& o) {
   // before pooling, so the skip carries it too (as in the Keras U-Nets).
   std::vector<int> skips;
   for (int64_t l = 0; l <= depth; ++l) {
-    auto s = n.scope(l == depth ? "bottleneck" : "enc" + std::to_string(l + 1));
+    auto s = n.scope(l == depth ? "bottleneck" : std::string("enc") + std::to_string(l + 1));
     x = conv_block(n, x, base << l, bn);
     if (l > depth - drop_levels) x = n.dropout(x, p);
     if (l < depth) {
@@ -36,7 +36,7 @@ int build(Net& n, int x, const ModelOptions& o) {
     }
   }
   for (int64_t l = depth - 1; l >= 0; --l) {
-    auto s = n.scope("dec" + std::to_string(l + 1));
+    auto s = n.scope(std::string("dec") + std::to_string(l + 1));
     int u = n.conv_t(x, base << l, up == "t2" ? 2 : 3, "up");  // stride 2, output 2x
     x = conv_block(n, n.concat({skips[size_t(l)], u}), base << l, bn);
   }
