@@ -65,14 +65,69 @@ void set_reduce(PushParams& p, const Shape& in, const Shape& kept) {
   p.red = i32(red);
 }
 
+// Axis attribute (default 1), negative counting from the end, as graph/ops/concat.cpp.
+int64_t axis_of(const Node& n, size_t rank) {
+  const int64_t ax = n.attrs.i("axis", 1);
+  return ax < 0 ? ax + static_cast<int64_t>(rank) : ax;
+}
+
+// Elements of `s` after `axis` (one step along it).
+int64_t inner_of(const Shape& s, int64_t axis) {
+  int64_t inner = 1;
+  for (size_t d = static_cast<size_t>(axis) + 1; d < s.size(); ++d) inner *= s[d];
+  return inner;
+}
+
+// shaders/concat.comp: one dispatch per input copying its block into each row of y.
+std::vector<Dispatch> lower_concat(const Graph& g, const Node& n) {
+  const Shape& y = g.value(n.outputs.at(0)).shape;
+  const int64_t ax = axis_of(n, y.size()), inner = inner_of(y, ax);
+  std::vector<Dispatch> ds;
+  int64_t off = 0;
+  for (int x : n.inputs) {
+    const Shape& xs = g.value(x).shape;
+    Dispatch d;
+    d.shader = "concat";
+    d.spec = {0};
+    d.args = {x};
+    d.p.n = i32(numel(xs));
+    d.p.dims[0] = i32(xs[ax] * inner);
+    d.p.dims[1] = i32(y[ax] * inner);
+    d.p.dims[2] = i32(off);
+    off += xs[ax] * inner;
+    ds.push_back(d);
+  }
+  return ds;
+}
+
+// shaders/concat.comp for slice (MODE 1) and slice_grad (MODE 2).
+Dispatch lower_slice(const Graph& g, const Node& n) {
+  const bool grad = n.op == "slice_grad";
+  const Shape& small = g.value(grad ? n.inputs.at(0) : n.outputs.at(0)).shape;
+  const Shape& big = g.value(grad ? n.outputs.at(0) : n.inputs.at(0)).shape;
+  const int64_t ax = axis_of(n, big.size()), inner = inner_of(big, ax);
+  Dispatch d;
+  d.shader = "concat";
+  d.spec = {grad ? 2 : 1};
+  d.args = n.inputs;
+  d.p.n = i32(numel(grad ? big : small));
+  d.p.dims[0] = i32(small[ax] * inner);
+  d.p.dims[1] = i32(big[ax] * inner);
+  d.p.dims[2] = i32(n.attrs.i("start") * inner);
+  return d;
+}
+
 }  // namespace
 
 bool has_shader(const std::string& op) {
-  return elementwise_ops().count(op) || op == "reduce_to" || op == "channel_sum" ||
-         op == "channel_expand" || op == "softmax_channels" || op == "softmax_channels_grad";
+  return elementwise_ops().count(op) || op == "concat" || op == "slice" || op == "slice_grad" ||
+         op == "reduce_to" || op == "channel_sum" || op == "channel_expand" ||
+         op == "softmax_channels" || op == "softmax_channels_grad";
 }
 
-Dispatch lower(const Graph& g, const Node& n) {
+namespace {
+
+Dispatch lower_one(const Graph& g, const Node& n) {
   const Shape& out = g.value(n.outputs.at(0)).shape;
   Dispatch d;
   d.p.n = i32(numel(out));
@@ -129,6 +184,14 @@ Dispatch lower(const Graph& g, const Node& n) {
     if (n.inputs.size() > 1) broadcast_strides(g.value(n.inputs[1]).shape, out, d.p.sb);
   }
   return d;
+}
+
+}  // namespace
+
+std::vector<Dispatch> lower(const Graph& g, const Node& n) {
+  if (n.op == "concat") return lower_concat(g, n);
+  if (n.op == "slice" || n.op == "slice_grad") return {lower_slice(g, n)};
+  return {lower_one(g, n)};
 }
 
 }  // namespace segrt::vk

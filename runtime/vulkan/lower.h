@@ -19,6 +19,7 @@ struct Dispatch {
 
 // Ops with a shader.
 bool has_shader(const std::string& op);
-Dispatch lower(const Graph& g, const Node& n);
+// The dispatches computing node `n`, in order (one for most ops; concat has one per input).
+std::vector<Dispatch> lower(const Graph& g, const Node& n);
 
 }  // namespace segrt::vk

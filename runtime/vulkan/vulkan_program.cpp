@@ -44,11 +44,13 @@ VulkanProgram::VulkanProgram(std::shared_ptr<Context> ctx, const Graph& g,
 
   for (int n : schedule_) {
     const Node& node = g_.node(n);
-    Step s{lower(g_, node), nullptr, node.outputs.at(0)};
-    auto& p = pipelines_[{s.d.shader, s.d.spec}];
-    if (!p) p = std::make_unique<Pipeline>(ctx_, s.d.shader, s.d.spec);
-    s.pipeline = p.get();
-    steps_.push_back(std::move(s));
+    for (Dispatch& d : lower(g_, node)) {
+      Step s{std::move(d), nullptr, node.outputs.at(0)};
+      auto& p = pipelines_[{s.d.shader, s.d.spec}];
+      if (!p) p = std::make_unique<Pipeline>(ctx_, s.d.shader, s.d.spec);
+      s.pipeline = p.get();
+      steps_.push_back(std::move(s));
+    }
   }
   VkDevice dev = ctx_->device();
   try {
