@@ -1,5 +1,6 @@
 #include "runtime/vulkan/lower.h"
 
+#include <cmath>
 #include <limits>
 #include <map>
 
@@ -117,11 +118,28 @@ Dispatch lower_slice(const Graph& g, const Node& n) {
   return d;
 }
 
+// shaders/dropout.comp: seed and threshold in dims, the scale in alpha, the key bound to b.
+Dispatch lower_dropout(const Graph& g, const Node& n) {
+  const Shape& x = g.value(n.inputs.at(0)).shape;
+  const double pr = n.attrs.f("p");
+  const uint64_t seed = static_cast<uint64_t>(n.attrs.i("seed", 0));
+  Dispatch d;
+  d.shader = "dropout";
+  d.args = n.inputs;
+  d.p.n = i32(numel(x));
+  d.p.dims[0] = static_cast<int32_t>(static_cast<uint32_t>(seed));
+  d.p.dims[1] = static_cast<int32_t>(static_cast<uint32_t>(seed >> 32));
+  d.p.dims[2] = i32(static_cast<int64_t>(std::ceil(pr * 16777216.0)));
+  d.p.dims[3] = i32(n.attrs.i("spatial", 0) && numel(x) > 0 ? numel(x) / (x.at(0) * x.at(1)) : 1);
+  d.p.alpha = static_cast<float>(1.0 / (1.0 - pr));
+  return d;
+}
+
 }  // namespace
 
 bool has_shader(const std::string& op) {
-  return elementwise_ops().count(op) || op == "concat" || op == "slice" || op == "slice_grad" ||
-         op == "reduce_to" || op == "channel_sum" || op == "channel_expand" ||
+  return elementwise_ops().count(op) || op == "concat" || op == "dropout" || op == "slice" ||
+         op == "slice_grad" || op == "reduce_to" || op == "channel_sum" || op == "channel_expand" ||
          op == "softmax_channels" || op == "softmax_channels_grad";
 }
 
@@ -191,6 +209,7 @@ Dispatch lower_one(const Graph& g, const Node& n) {
 std::vector<Dispatch> lower(const Graph& g, const Node& n) {
   if (n.op == "concat") return lower_concat(g, n);
   if (n.op == "slice" || n.op == "slice_grad") return {lower_slice(g, n)};
+  if (n.op == "dropout") return {lower_dropout(g, n)};
   return {lower_one(g, n)};
 }
 
