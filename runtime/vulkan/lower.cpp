@@ -135,12 +135,33 @@ Dispatch lower_dropout(const Graph& g, const Node& n) {
   return d;
 }
 
+// shaders/upsample.comp: the variant in spec constants, the sizes in dims.
+Dispatch lower_upsample(const Graph& g, const Node& n) {
+  const bool grad = n.op == "upsample_grad";
+  const Shape& x = g.value(grad ? n.outputs.at(0) : n.inputs.at(0)).shape;
+  const Shape& y = g.value(grad ? n.inputs.at(0) : n.outputs.at(0)).shape;
+  if (x.size() != 4) throw Error("vulkan: " + n.op + " expects [N, C, H, W]");
+  Dispatch d;
+  d.shader = "upsample";
+  d.spec = {n.attrs.s("mode", "nearest") == "bilinear" ? 1 : 0,
+            n.attrs.i("align_corners", 0) != 0 ? 1 : 0, grad ? 1 : 0};
+  d.args = n.inputs;
+  d.p.n = i32(numel(grad ? x : y));
+  d.p.dims[0] = i32(x[2]);
+  d.p.dims[1] = i32(x[3]);
+  d.p.dims[2] = i32(y[2]);
+  d.p.dims[3] = i32(y[3]);
+  d.p.dims[4] = i32(n.attrs.i("scale", 2));
+  return d;
+}
+
 }  // namespace
 
 bool has_shader(const std::string& op) {
-  return elementwise_ops().count(op) || op == "concat" || op == "dropout" || op == "slice" ||
-         op == "slice_grad" || op == "reduce_to" || op == "channel_sum" || op == "channel_expand" ||
-         op == "softmax_channels" || op == "softmax_channels_grad";
+  return elementwise_ops().count(op) || op == "concat" || op == "dropout" || op == "upsample" ||
+         op == "upsample_grad" || op == "slice" || op == "slice_grad" || op == "reduce_to" ||
+         op == "channel_sum" || op == "channel_expand" || op == "softmax_channels" ||
+         op == "softmax_channels_grad";
 }
 
 namespace {
@@ -210,6 +231,7 @@ std::vector<Dispatch> lower(const Graph& g, const Node& n) {
   if (n.op == "concat") return lower_concat(g, n);
   if (n.op == "slice" || n.op == "slice_grad") return {lower_slice(g, n)};
   if (n.op == "dropout") return {lower_dropout(g, n)};
+  if (n.op == "upsample" || n.op == "upsample_grad") return {lower_upsample(g, n)};
   return {lower_one(g, n)};
 }
 
