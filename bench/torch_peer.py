@@ -20,7 +20,21 @@ import torch.nn.functional as F
 
 class EncoderDecoder(nn.Module):
     """The U shape both networks share: encoder levels with max-pool, up-sampling, concatenation
-    with the skip, decoder levels, 1x1 head. Subclasses fill enc, up, dec and head."""
+    with the skip, decoder levels, 1x1 head. Subclasses call build() with their level block."""
+
+    def build(self, cin, cout, widths, block, up):
+        self.enc = nn.ModuleList()
+        c = cin
+        for o in widths:
+            self.enc.append(block(c, o))
+            c = o
+        self.up = nn.ModuleList()
+        self.dec = nn.ModuleList()
+        for o in reversed(widths[:-1]):
+            self.up.append(up(c, o))
+            self.dec.append(block(2 * o, o))
+            c = o
+        self.head = nn.Conv2d(c, cout, 1)
 
     def forward(self, x):
         skips = []
@@ -49,19 +63,7 @@ class UNet(EncoderDecoder):
             layers.append(nn.ReLU(inplace=True))
             return nn.Sequential(*layers)
 
-        self.enc = nn.ModuleList()
-        c = cin
-        for o in w:
-            self.enc.append(block(c, o))
-            c = o
-        self.up = nn.ModuleList()
-        self.dec = nn.ModuleList()
-        for o in reversed(w[:-1]):
-            self.up.append(nn.ConvTranspose2d(c, o, 2, stride=2))
-            self.dec.append(block(2 * o, o))
-            c = o
-        self.head = nn.Conv2d(c, cout, 1)
-
+        self.build(cin, cout, w, block, lambda i, o: nn.ConvTranspose2d(i, o, 2, stride=2))
 
 
 class Sep(nn.Module):
@@ -83,18 +85,8 @@ class ORUNet(EncoderDecoder):
                                  Sep(o, o), nn.BatchNorm2d(o), nn.LeakyReLU(0.2), nn.Dropout(0.3))
 
         w = [16, 32, 64, 128, 256]
-        self.enc = nn.ModuleList()
-        c = cin
-        for o in w:
-            self.enc.append(block(c, o))
-            c = o
-        self.up = nn.ModuleList()
-        self.dec = nn.ModuleList()
-        for o in reversed(w[:-1]):
-            self.up.append(nn.ConvTranspose2d(c, o, 3, stride=2, padding=1, output_padding=1))
-            self.dec.append(block(2 * o, o))
-            c = o
-        self.head = nn.Conv2d(c, cout, 1)
+        self.build(cin, cout, w, block,
+                   lambda i, o: nn.ConvTranspose2d(i, o, 3, stride=2, padding=1, output_padding=1))
 
 
 
