@@ -1,10 +1,16 @@
-// Shared by every segrt compute shader: three storage buffers (two inputs, one output; unused
-// ones alias the output) and one push-constant block describing shapes as strided index maps.
+// Shared by every segrt compute shader: one push-constant block describing shapes as strided
+// index maps, gid() for 1-D work spread over a 2-D grid, and (unless the shader declares its own
+// with SEGRT_CUSTOM_BUFFERS) three storage buffers, two inputs and one output, at bindings 0-2;
+// unused ones alias the output. SEGRT_CUSTOM_WORKGROUP: the shader sets its own local size.
+#ifndef SEGRT_CUSTOM_WORKGROUP
 layout(local_size_x = 64) in;
+#endif
 
+#ifndef SEGRT_CUSTOM_BUFFERS
 layout(std430, binding = 0) readonly buffer A { float a[]; };
 layout(std430, binding = 1) readonly buffer B { float b[]; };
 layout(std430, binding = 2) writeonly buffer O { float o[]; };
+#endif
 
 layout(push_constant) uniform Params {
   int n;        // invocations needed (output elements)
@@ -15,7 +21,15 @@ layout(push_constant) uniform Params {
   int sa[6];    // stride of a per output axis (0 along broadcast axes)
   int sb[6];    // stride of b per output axis; reduce: stride of a per reduced axis
   int rdims[6]; // reduce: reduced dims
+  int ex[4];    // more shape words
 } p;
+
+// Flat invocation index: the host spreads more than 65535 groups over y (the x limit every
+// device guarantees).
+int gid() {
+  return int(gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x +
+             gl_GlobalInvocationID.x);
+}
 
 // Offset into a tensor with strides `s` of output element `flat`.
 #define SEGRT_OFFSET(flat, s, result)           \

@@ -11,7 +11,7 @@
 layout(constant_id = 0) const int MODE = 0;
 
 void main() {
-  const int i = int(gl_GlobalInvocationID.x);
+  const int i = gid();
   if (i >= p.n) return;
   const int blk = p.dims[0], row = p.dims[1], off = p.dims[2];
   if (MODE == 0) {

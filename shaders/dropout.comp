@@ -19,7 +19,7 @@ uvec4 philox4x32_10(uvec4 c, uvec2 k) {
 }
 
 void main() {
-  const int i = int(gl_GlobalInvocationID.x);
+  const int i = gid();
   if (i >= p.n) return;
   // The key is a non-negative integer held in a float: split it into two 32-bit halves.
   const float kv = b[0];

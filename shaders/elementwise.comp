@@ -13,7 +13,7 @@ const int FILL = 0, ADD = 1, SUB = 2, MUL = 3, SCALE = 4, EXPAND = 5, RELU = 6, 
 float sigm(float x) { return 1.0 / (1.0 + exp(-x)); }
 
 void main() {
-  const int i = int(gl_GlobalInvocationID.x);
+  const int i = gid();
   if (i >= p.n) return;
   if (OP == FILL) {
     o[i] = p.alpha;

@@ -5,7 +5,7 @@
 #include "common.glsl"
 
 void main() {
-  const int i = int(gl_GlobalInvocationID.x);
+  const int i = gid();
   if (i >= p.n) return;
   int base;
   SEGRT_OFFSET(i, p.sa, base);

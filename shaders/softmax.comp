@@ -8,7 +8,7 @@
 layout(constant_id = 0) const int GRAD = 0;
 
 void main() {
-  const int i = int(gl_GlobalInvocationID.x);
+  const int i = gid();
   if (i >= p.n) return;
   const int C = p.dims[0], hw = p.dims[1];
   const int base = (i / hw) * C * hw + i % hw;

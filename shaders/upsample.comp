@@ -30,7 +30,7 @@ float tap(int o, int n, int m, out int i0, out int i1) {
 }
 
 void main() {
-  const int i = int(gl_GlobalInvocationID.x);
+  const int i = gid();
   if (i >= p.n) return;
   const int H = p.dims[0], W = p.dims[1], Ho = p.dims[2], Wo = p.dims[3], s = p.dims[4];
   int y0, y1, x0, x1;

@@ -77,6 +77,7 @@ DeviceInfo describe(VkPhysicalDevice pd, int index) {
   d.vendor_id = p.vendorID;
   d.device_id = p.deviceID;
   for (int i = 0; i < 3; ++i) d.max_workgroup_size[i] = p.limits.maxComputeWorkGroupSize[i];
+  for (int i = 0; i < 3; ++i) d.max_workgroup_count[i] = p.limits.maxComputeWorkGroupCount[i];
   d.max_workgroup_invocations = p.limits.maxComputeWorkGroupInvocations;
   d.shared_memory_bytes = p.limits.maxComputeSharedMemorySize;
   d.min_storage_offset_alignment = static_cast<uint32_t>(p.limits.minStorageBufferOffsetAlignment);

@@ -17,6 +17,7 @@ struct DeviceInfo {
   std::string name, type;  // type: discrete | integrated | virtual | cpu | other
   uint32_t api_version = 0, driver_version = 0, vendor_id = 0, device_id = 0;
   uint32_t max_workgroup_size[3] = {0, 0, 0};
+  uint32_t max_workgroup_count[3] = {0, 0, 0};
   uint32_t max_workgroup_invocations = 0;
   uint32_t shared_memory_bytes = 0;
   uint32_t subgroup_size = 0;

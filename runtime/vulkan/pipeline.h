@@ -1,5 +1,5 @@
 // A compute pipeline from one embedded shader and its specialisation constants. Every segrt
-// shader has the same interface (shaders/common.glsl): three storage buffers and one
+// shader has the same interface (shaders/common.glsl): up to kBindings storage buffers and one
 // push-constant block, so one descriptor-set layout and pipeline layout serve all.
 #pragma once
 
@@ -14,7 +14,7 @@
 
 namespace segrt::vk {
 
-constexpr uint32_t kBindings = 3;
+constexpr uint32_t kBindings = 8;
 constexpr uint32_t kWorkgroup = 64;  // local_size_x in common.glsl
 
 // Mirrors `Params` in shaders/common.glsl.
@@ -22,8 +22,10 @@ struct PushParams {
   int32_t n = 0, rank = 0, red = 0;
   float alpha = 0;
   int32_t dims[6] = {}, sa[6] = {}, sb[6] = {}, rdims[6] = {};
+  int32_t ex[4] = {};  // more shape words for shaders that need them
 };
-static_assert(sizeof(PushParams) == 112);
+// 128 bytes: the push-constant size every Vulkan device guarantees.
+static_assert(sizeof(PushParams) == 128);
 
 class Pipeline {
  public:

@@ -42,16 +42,28 @@ VulkanProgram::VulkanProgram(std::shared_ptr<Context> ctx, const Graph& g,
   persistent_ = std::make_unique<Buffer>(ctx_, (persistent_elems_ + align) * 4);
   std::memset(persistent_->data(), 0, persistent_->bytes());
 
+  // Scratch regions are per node and nodes run in order, so one buffer of the largest need
+  // serves all (the hazard tracking orders reuse).
+  int64_t scratch_elems = 0;
   for (int n : schedule_) {
     const Node& node = g_.node(n);
-    for (Dispatch& d : lower(g_, node)) {
-      Step s{std::move(d), nullptr, node.outputs.at(0)};
+    Lowered l = lower(g_, node);
+    std::vector<int64_t> offs;
+    int64_t total = 0;
+    for (int64_t e : l.scratch) {
+      offs.push_back(total);
+      total += (std::max<int64_t>(1, e) + align - 1) / align * align;
+    }
+    scratch_elems = std::max(scratch_elems, total);
+    for (Dispatch& d : l.dispatches) {
+      Step s{std::move(d), nullptr, offs, l.scratch};
       auto& p = pipelines_[{s.d.shader, s.d.spec}];
       if (!p) p = std::make_unique<Pipeline>(ctx_, s.d.shader, s.d.spec);
       s.pipeline = p.get();
       steps_.push_back(std::move(s));
     }
   }
+  scratch_ = std::make_unique<Buffer>(ctx_, static_cast<size_t>(scratch_elems + align) * 4);
   VkDevice dev = ctx_->device();
   try {
     if (!steps_.empty()) {
@@ -96,6 +108,18 @@ std::pair<const Buffer*, int64_t> VulkanProgram::location(int value) const {
   return {arena_.get(), plan_.offset[value]};
 }
 
+std::pair<const Buffer*, std::pair<int64_t, int64_t>> VulkanProgram::binding_range(const Step& s,
+                                                                                   int b) const {
+  const int v = s.d.bind.at(static_cast<size_t>(b));
+  if (v < 0) {
+    const size_t k = static_cast<size_t>(-2 - v);
+    const int64_t off = s.scratch_offset.at(k);
+    return {scratch_.get(), {off, off + std::max<int64_t>(1, s.scratch_elems.at(k))}};
+  }
+  auto [buf, off] = location(v);
+  return {buf, {off, off + std::max<int64_t>(1, numel(g_.value(v).shape))}};
+}
+
 void VulkanProgram::record() {
   VkDevice dev = ctx_->device();
   VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
@@ -111,39 +135,39 @@ void VulkanProgram::record() {
   cc.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
   // Ranges read and written since the last barrier: a dispatch that touches them waits.
   std::vector<Range> reads, writes;
-  auto range = [&](int v) {
-    auto [buf, off] = location(v);
-    return Range{buf->handle(), off, off + numel(g_.value(v).shape)};
-  };
+  const uint32_t max_x = std::max<uint32_t>(1, ctx_->info().max_workgroup_count[0]);
   for (Step& s : steps_) {
-    if (s.d.p.n == 0) continue;
+    if (s.d.p.n == 0 && s.d.groups[0] == 0) continue;
     VkDescriptorSetLayout layout = s.pipeline->set_layout();
     VkDescriptorSetAllocateInfo di{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
     di.descriptorPool = pool_;
     di.descriptorSetCount = 1;
     di.pSetLayouts = &layout;
     check(vkAllocateDescriptorSets(dev, &di, &s.set), "allocating a descriptor set");
-    // Bindings a, b, out; absent inputs alias the output (never read by the shader).
-    int vals[kBindings] = {s.out, s.out, s.out};
-    for (size_t i = 0; i < s.d.args.size() && i < 2; ++i) vals[i] = s.d.args[i];
+    // Bindings past the dispatch's alias its first (never touched by the shader).
     VkDescriptorBufferInfo info[kBindings];
     VkWriteDescriptorSet w[kBindings];
+    std::vector<Range> r, wr;
     for (uint32_t i = 0; i < kBindings; ++i) {
-      auto [buf, off] = location(vals[i]);
-      const int64_t n = std::max<int64_t>(1, numel(g_.value(vals[i]).shape));
-      info[i] = {buf->handle(), static_cast<VkDeviceSize>(off) * 4,
-                 static_cast<VkDeviceSize>(n) * 4};
+      const int b = i < s.d.bind.size() ? static_cast<int>(i) : 0;
+      auto [buf, lohi] = binding_range(s, b);
+      info[i] = {buf->handle(), static_cast<VkDeviceSize>(lohi.first) * 4,
+                 static_cast<VkDeviceSize>(lohi.second - lohi.first) * 4};
       w[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
       w[i].dstSet = s.set;
       w[i].dstBinding = i;
       w[i].descriptorCount = 1;
       w[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
       w[i].pBufferInfo = &info[i];
+      if (i < s.d.bind.size()) {
+        const Range rg{buf->handle(), lohi.first, lohi.second};
+        const bool written =
+            std::find(s.d.writes.begin(), s.d.writes.end(), int(i)) != s.d.writes.end();
+        (written ? wr : r).push_back(rg);
+      }
     }
     vkUpdateDescriptorSets(dev, kBindings, w, 0, nullptr);
 
-    std::vector<Range> r, wr = {range(s.out)};
-    for (int v : s.d.args) r.push_back(range(v));
     if (any_overlap(r, writes) || any_overlap(wr, writes) || any_overlap(wr, reads)) {
       vkCmdPipelineBarrier(cmd_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                            VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &cc, 0, nullptr, 0, nullptr);
@@ -157,7 +181,14 @@ void VulkanProgram::record() {
                             &s.set, 0, nullptr);
     vkCmdPushConstants(cmd_, s.pipeline->layout(), VK_SHADER_STAGE_COMPUTE_BIT, 0,
                        sizeof(PushParams), &s.d.p);
-    vkCmdDispatch(cmd_, (static_cast<uint32_t>(s.d.p.n) + kWorkgroup - 1) / kWorkgroup, 1, 1);
+    uint32_t gx = s.d.groups[0], gy = s.d.groups[1], gz = s.d.groups[2];
+    if (gx == 0) {
+      const uint32_t total = (static_cast<uint32_t>(s.d.p.n) + kWorkgroup - 1) / kWorkgroup;
+      gx = std::min(total, max_x);
+      gy = (total + gx - 1) / gx;
+      gz = 1;
+    }
+    vkCmdDispatch(cmd_, gx, std::max(1u, gy), std::max(1u, gz));
   }
   // Shader writes must be visible to the host's reads after the fence.
   VkMemoryBarrier ch{VK_STRUCTURE_TYPE_MEMORY_BARRIER};

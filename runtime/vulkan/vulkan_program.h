@@ -28,7 +28,8 @@ class VulkanProgram : public Program {
   using Program::read;
   using Program::write;
 
-  // Where a value lives: its buffer and offset in elements (tests check guard regions).
+  // Where a value (or scratch(k) of the step being recorded) lives: its buffer and offset in
+  // elements (tests check guard regions).
   std::pair<const Buffer*, int64_t> location(int value) const;
 
  private:
@@ -40,14 +41,16 @@ class VulkanProgram : public Program {
   MemoryPlan plan_;
   std::vector<int64_t> persistent_offset_;  // per value id; -1 for activations
   size_t persistent_elems_ = 0;
-  std::unique_ptr<Buffer> arena_, persistent_;
+  std::unique_ptr<Buffer> arena_, persistent_, scratch_;
   std::map<std::pair<std::string, std::vector<int32_t>>, std::unique_ptr<Pipeline>> pipelines_;
   struct Step {
     Dispatch d;
     const Pipeline* pipeline;
-    int out;
+    std::vector<int64_t> scratch_offset, scratch_elems;  // of the node's scratch regions
     VkDescriptorSet set = VK_NULL_HANDLE;
   };
+  // Buffer range (elements) of binding `b` of step `s`.
+  std::pair<const Buffer*, std::pair<int64_t, int64_t>> binding_range(const Step& s, int b) const;
   std::vector<Step> steps_;
   VkDescriptorPool pool_ = VK_NULL_HANDLE;
   VkCommandPool cmd_pool_ = VK_NULL_HANDLE;
