@@ -7,14 +7,28 @@ namespace segrt {
 
 MemoryPlan plan_memory(const Graph& g, const std::vector<int>& schedule,
                        const std::vector<int>& keep, int64_t align) {
+  std::vector<std::vector<int>> steps;
+  for (int n : schedule) steps.push_back({n});
+  return plan_memory_steps(g, steps, keep, align);
+}
+
+MemoryPlan plan_memory_steps(const Graph& g, const std::vector<std::vector<int>>& steps,
+                             const std::vector<int>& keep, int64_t align) {
   MemoryPlan plan;
   plan.offset.assign(g.values().size(), -1);
-  const int end = static_cast<int>(schedule.size());
-  // Last step at which each activation is read.
-  std::vector<int> last(g.values().size(), -1);
+  const int end = static_cast<int>(steps.size());
+  // First and last step at which each value is read.
+  std::vector<int> first(g.values().size(), -1), last(g.values().size(), -1);
   for (int s = 0; s < end; ++s)
-    for (int v : g.node(schedule[s]).inputs) last[v] = s;
-  for (int v : keep) last[v] = end;
+    for (int n : steps[s])
+      for (int v : g.node(n).inputs) {
+        if (first[v] < 0) first[v] = s;
+        last[v] = s;
+      }
+  for (int v : keep) {
+    if (first[v] < 0) first[v] = end;
+    last[v] = end;
+  }
 
   struct Block {
     int64_t off, size;
@@ -38,8 +52,13 @@ MemoryPlan plan_memory(const Graph& g, const std::vector<int>& schedule,
   };
 
   for (int s = 0; s < end; ++s) {
-    const Node& n = g.node(schedule[s]);
-    for (int v : n.outputs) {
+    std::vector<int> outs;
+    for (int n : steps[s])
+      for (int v : g.node(n).outputs)
+        // Read only within this step (or never, in a multi-node step): fused away.
+        if (!(steps[s].size() > 1 && (first[v] < 0 || (first[v] == s && last[v] == s))))
+          outs.push_back(v);
+    for (int v : outs) {
       int64_t size = round(std::max<int64_t>(1, numel(g.value(v).shape)));
       // Best fit among free blocks; otherwise grow the arena.
       int best = -1;

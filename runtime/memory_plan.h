@@ -18,4 +18,10 @@ struct MemoryPlan {
 MemoryPlan plan_memory(const Graph& g, const std::vector<int>& schedule,
                        const std::vector<int>& keep, int64_t align_elems = 16);
 
+// The same over steps of one or more nodes (a fused group is one step, computed by one kernel):
+// a step's outputs never share bytes with the values it reads, and a value read only inside
+// its own step (a fused intermediate) gets no memory (offset -1).
+MemoryPlan plan_memory_steps(const Graph& g, const std::vector<std::vector<int>>& steps,
+                             const std::vector<int>& keep, int64_t align_elems = 16);
+
 }  // namespace segrt
