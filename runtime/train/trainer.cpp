@@ -283,6 +283,7 @@ TrainResult train(const TrainConfig& cfg) {
                     std::to_string(step) + " (loss " + std::to_string(l) +
                     "); lower --lr or change --loss");
       loss_sum += l;
+      result.step_losses.push_back(l);
       if (!cfg.quiet) {
         char buf[160];
         std::snprintf(buf, sizeof buf, "epoch %d/%d  step %d/%d  loss %.4f", epoch + 1, cfg.epochs,

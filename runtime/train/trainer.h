@@ -46,6 +46,7 @@ struct EpochRecord {
 
 struct TrainResult {
   std::vector<EpochRecord> history;
+  std::vector<double> step_losses;  // training loss of every step this run took, in order
   int best_epoch = -1;
   double best_dice = 0;
   std::string best_path, last_path;
