@@ -37,7 +37,7 @@ int cmd_eval(const Argv& argv) {
           {"data", "DIR", "data folder, same layout as for training"},
           {"split", "PART", "all samples, or a part of the training run's split", "all"},
           {"batch", "N", "batch size", "8"},
-          {"backend", "NAME", "cpu, auto", "cpu"},
+          {"backend", "NAME", "cpu, vulkan, auto (a Vulkan GPU if present, else cpu)", "cpu"},
           {"min-foreground", "F",
            "NIfTI: drop slices with foreground fraction <= F (-1 keeps "
            "all; default: as in training)"},

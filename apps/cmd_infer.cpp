@@ -55,7 +55,7 @@ int cmd_infer(const Argv& argv) {
            "files after the options"},
           {"out", "DIR", "output folder", "segrt-out"},
           {"batch", "N", "batch size", "4"},
-          {"backend", "NAME", "cpu, auto", "cpu"},
+          {"backend", "NAME", "cpu, vulkan, auto (a Vulkan GPU if present, else cpu)", "cpu"},
           {"threads", "N", "CPU threads (0: all cores)", "0"},
           {"no-overlay", "", "write only the masks"}});
   if (!a.parse(argv)) return 0;

@@ -16,7 +16,7 @@ std::vector<OptSpec> train_option_specs(const TrainConfig& d) {
       {"model", "MODEL", "zoo spec, e.g. oru-net, unet:preset=oru-teacher, resunet", d.model},
       {"data", "DIR", "data folder: images/+masks/ (2-D) or images/+labels/ (NIfTI)"},
       {"out", "DIR", "run folder: best.segrt, last.segrt, history.csv", d.out_dir},
-      {"backend", "NAME", "cpu (vulkan and cuda come later), auto", d.backend},
+      {"backend", "NAME", "cpu, vulkan, auto (a Vulkan GPU if present, else cpu)", d.backend},
       {"epochs", "N", "epochs", std::to_string(d.epochs)},
       {"batch", "N", "batch size", std::to_string(d.batch)},
       {"lr", "X", "base learning rate", num(d.lr)},
