@@ -30,6 +30,10 @@ std::unique_ptr<Backend> make_backend(const std::string& name) {
   throw Error("unknown backend '" + name + "' (available: " + avail + ", auto)");
 }
 
+std::string node_label(const Node& n) {
+  return n.name.empty() ? "%" + std::to_string(n.id) : n.name;
+}
+
 void check_supported(const Backend& b, const Graph& g, const std::vector<int>& schedule) {
   for (int n : schedule) {
     const Node& node = g.node(n);

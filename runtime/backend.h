@@ -21,6 +21,22 @@ class Program {
   // Bytes of activation memory the plan needs (one arena), and of persistent values.
   virtual size_t arena_bytes() const = 0;
   virtual size_t persistent_bytes() const = 0;
+  // Bytes the program holds on its device: arena, persistent values and any scratch (what
+  // `segrt bench` reports as peak memory).
+  virtual size_t device_bytes() const { return arena_bytes() + persistent_bytes(); }
+
+  // Per-kernel timing. With profiling on, each run() records one entry per kernel (dispatch) it
+  // ran, in order: the node (its name, or "%<id>"), its op, the kernel (the shader or CPU
+  // kernel) and the time in ms (device timestamps on GPUs, wall clock on the CPU). A backend
+  // that cannot time ignores set_profiling and returns no entries; one whose device cannot
+  // time throws Error from set_profiling(true) saying why.
+  struct KernelTime {
+    std::string node, op, kernel;
+    double ms = 0;
+  };
+  virtual void set_profiling(bool on) {}
+  // The entries of the last run() made with profiling on.
+  virtual std::vector<KernelTime> kernel_times() const { return {}; }
 
   std::vector<float> read(int value) const {
     std::vector<float> r(static_cast<size_t>(numel(graph().value(value).shape)));
@@ -48,6 +64,9 @@ class Backend {
 std::vector<std::string> backend_names();
 // "auto" picks the best present. Throws Error naming the backend when it is absent.
 std::unique_ptr<Backend> make_backend(const std::string& name);
+
+// A node's name for reports: its name, or "%<id>" when it has none.
+std::string node_label(const Node& n);
 
 // Refuses a graph with an op the backend does not support, naming the op and node.
 void check_supported(const Backend& b, const Graph& g, const std::vector<int>& schedule);

@@ -103,22 +103,26 @@ size_t CpuProgram<T>::persistent_bytes() const {
 template <typename T>
 void CpuProgram<T>::run() {
   // SEGRT_PROFILE=1 prints the time per op kind after each run (to stderr).
-  static const bool profile = std::getenv("SEGRT_PROFILE") != nullptr;
-  std::map<std::string, double> per_op;
+  static const bool env_profile = std::getenv("SEGRT_PROFILE") != nullptr;
+  const bool timed = profiling_ || env_profile;
+  if (timed) times_.clear();
   for (auto& s : steps_) {
     Args<T> a{*s.node, {}, {}};
     for (int v : s.in) a.in.push_back({data(v), g_.value(v).shape});
     for (int v : s.out) a.out.push_back({data(v), g_.value(v).shape});
-    if (!profile) {
+    if (!timed) {
       s.fn(a);
       continue;
     }
     auto t0 = std::chrono::steady_clock::now();
     s.fn(a);
-    per_op[s.node->op] +=
+    const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    times_.push_back({node_label(*s.node), s.node->op, s.node->op, ms});
   }
-  if (profile) {
+  if (env_profile) {
+    std::map<std::string, double> per_op;
+    for (auto& t : times_) per_op[t.op] += t.ms;
     std::vector<std::pair<double, std::string>> rows;
     double total = 0;
     for (auto& [k, v] : per_op) rows.push_back({v, k}), total += v;
@@ -127,6 +131,7 @@ void CpuProgram<T>::run() {
     for (auto& [v, k] : rows)
       std::fprintf(stderr, "  %-28s %9.2f ms %5.1f%%\n", k.c_str(), v, 100 * v / total);
   }
+  if (!profiling_) times_.clear();
 }
 
 template class CpuProgram<float>;

@@ -20,6 +20,9 @@ class CpuProgram : public Program {
   const Graph& graph() const override { return g_; }
   size_t arena_bytes() const override { return arena_.size() * sizeof(T); }
   size_t persistent_bytes() const override;
+  // Wall-clock time per kernel (SEGRT_PROFILE=1 also prints a per-op summary to stderr).
+  void set_profiling(bool on) override { profiling_ = on; }
+  std::vector<KernelTime> kernel_times() const override { return times_; }
 
   // Direct access for tests and the double-precision gradient check.
   T* data(int value);
@@ -39,6 +42,8 @@ class CpuProgram : public Program {
     std::vector<int> in, out;
   };
   std::vector<Step> steps_;
+  bool profiling_ = false;
+  std::vector<KernelTime> times_;  // of the last profiled run
 };
 
 class CpuBackend : public Backend {

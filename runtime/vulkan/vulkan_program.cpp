@@ -60,6 +60,7 @@ VulkanProgram::VulkanProgram(std::shared_ptr<Context> ctx, const Graph& g,
       auto& p = pipelines_[{s.d.shader, s.d.spec}];
       if (!p) p = std::make_unique<Pipeline>(ctx_, s.d.shader, s.d.spec);
       s.pipeline = p.get();
+      s.node = n;
       steps_.push_back(std::move(s));
     }
   }
@@ -129,6 +130,8 @@ void VulkanProgram::record() {
   check(vkAllocateCommandBuffers(dev, &ai, &cmd_), "allocating a command buffer");
   VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   check(vkBeginCommandBuffer(cmd_, &bi), "beginning the command buffer");
+  timed_.clear();
+  if (timer_) timer_->reset(cmd_);
 
   VkMemoryBarrier cc{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
   cc.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT;
@@ -188,7 +191,12 @@ void VulkanProgram::record() {
       gy = (total + gx - 1) / gx;
       gz = 1;
     }
+    if (timer_) timer_->begin(cmd_, static_cast<uint32_t>(timed_.size()));
     vkCmdDispatch(cmd_, gx, std::max(1u, gy), std::max(1u, gz));
+    if (timer_) {
+      timer_->end(cmd_, static_cast<uint32_t>(timed_.size()));
+      timed_.push_back(static_cast<size_t>(&s - steps_.data()));
+    }
   }
   // Shader writes must be visible to the host's reads after the fence.
   VkMemoryBarrier ch{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
@@ -216,6 +224,37 @@ void VulkanProgram::run() {
   check(vkResetFences(ctx_->device(), 1, &fence_), "resetting a fence");
   check(vkQueueSubmit(ctx_->queue(), 1, &si, fence_), "submitting the program");
   check(vkWaitForFences(ctx_->device(), 1, &fence_, VK_TRUE, UINT64_MAX), "running the program");
+  timed_run_ = timer_ != nullptr;
+}
+
+size_t VulkanProgram::device_bytes() const {
+  return arena_->bytes() + persistent_->bytes() + scratch_->bytes();
+}
+
+void VulkanProgram::set_profiling(bool on) {
+  if (on == (timer_ != nullptr)) return;
+  // The timer first: a device that cannot time throws and leaves the program as it was.
+  std::unique_ptr<Timestamps> t;
+  if (on) t = std::make_unique<Timestamps>(ctx_, static_cast<uint32_t>(steps_.size()));
+  VkDevice dev = ctx_->device();
+  vkFreeCommandBuffers(dev, cmd_pool_, 1, &cmd_);
+  cmd_ = VK_NULL_HANDLE;
+  if (pool_) check(vkResetDescriptorPool(dev, pool_, 0), "resetting the descriptor pool");
+  timer_ = std::move(t);
+  timed_run_ = false;
+  record();
+}
+
+std::vector<Program::KernelTime> VulkanProgram::kernel_times() const {
+  if (!timer_ || !timed_run_) return {};
+  const std::vector<double> ms = timer_->read_ms(static_cast<uint32_t>(timed_.size()));
+  std::vector<KernelTime> r;
+  for (size_t i = 0; i < timed_.size(); ++i) {
+    const Step& s = steps_[timed_[i]];
+    const Node& n = g_.node(s.node);
+    r.push_back({node_label(n), n.op, s.d.shader, ms[i]});
+  }
+  return r;
 }
 
 }  // namespace segrt::vk

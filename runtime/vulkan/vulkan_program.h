@@ -12,6 +12,7 @@
 #include "runtime/vulkan/buffer.h"
 #include "runtime/vulkan/lower.h"
 #include "runtime/vulkan/pipeline.h"
+#include "runtime/vulkan/timestamps.h"
 
 namespace segrt::vk {
 
@@ -25,6 +26,10 @@ class VulkanProgram : public Program {
   const Graph& graph() const override { return g_; }
   size_t arena_bytes() const override { return static_cast<size_t>(plan_.arena_elems) * 4; }
   size_t persistent_bytes() const override { return persistent_elems_ * 4; }
+  size_t device_bytes() const override;
+  // Timestamps around every dispatch; toggling re-records the command buffer.
+  void set_profiling(bool on) override;
+  std::vector<KernelTime> kernel_times() const override;
   using Program::read;
   using Program::write;
 
@@ -48,6 +53,7 @@ class VulkanProgram : public Program {
     const Pipeline* pipeline;
     std::vector<int64_t> scratch_offset, scratch_elems;  // of the node's scratch regions
     VkDescriptorSet set = VK_NULL_HANDLE;
+    int node = -1;
   };
   // Buffer range (elements) of binding `b` of step `s`.
   std::pair<const Buffer*, std::pair<int64_t, int64_t>> binding_range(const Step& s, int b) const;
@@ -56,6 +62,10 @@ class VulkanProgram : public Program {
   VkCommandPool cmd_pool_ = VK_NULL_HANDLE;
   VkCommandBuffer cmd_ = VK_NULL_HANDLE;
   VkFence fence_ = VK_NULL_HANDLE;
+  // Profiling: the timer, the step of each timed dispatch, whether a timed run completed.
+  std::unique_ptr<Timestamps> timer_;
+  std::vector<size_t> timed_;
+  bool timed_run_ = false;
 };
 
 }  // namespace segrt::vk
