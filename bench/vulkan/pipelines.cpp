@@ -1,5 +1,6 @@
 // Cold vs warm pipeline creation: every (shader, specialisation) an ORU-Net training step
-// lowers to, created through the context's pipeline cache. With no arguments it removes the
+// lowers to (SEGRT_BENCH_MODEL: another zoo model, or "all"), created through the context's
+// pipeline cache. With no arguments it removes the
 // cache file in a fresh folder and runs itself twice (cold, then warm); `--once DIR` is one run.
 // Mesa's own shader disk cache is turned off so only segrt's cache is measured.
 #include <unistd.h>
@@ -20,25 +21,35 @@ using namespace segrt;
 
 namespace {
 
-int once(const std::string& dir, const std::string& model) {
-  setenv("SEGRT_CACHE_DIR", dir.c_str(), 1);
-  Graph g = build_model(model, 1, Mode::Train, 0, 64, 64);
+// Adds the (shader, spec) pairs of one training step of `model` (its default input size).
+void collect(const std::string& model, std::set<std::pair<std::string, std::vector<int32_t>>>& v,
+             std::set<std::string>& missing) {
+  Graph g = build_model(model, 1, Mode::Train);
   const int logits = g.outputs().at(0);
   const std::string head = g.meta.at("head");
   TrainGraph tg = add_training(g, logits, head, LossSpec::parse(head == "softmax" ? "ce" : "bce"),
                                OptimSpec::parse("adam"));
   std::vector<int> outs = tg.updates;
   outs.push_back(tg.loss);
-  std::set<std::pair<std::string, std::vector<int32_t>>> variants;
-  std::set<std::string> missing;
   for (int n : g.schedule(outs)) {
     const Node& node = g.node(n);
     if (!vk::has_shader(node.op)) {
       missing.insert(node.op);
       continue;
     }
-    for (auto& d : vk::lower(g, node).dispatches) variants.insert({d.shader, d.spec});
+    for (auto& d : vk::lower(g, node).dispatches) v.insert({d.shader, d.spec});
   }
+}
+
+// model: a zoo model name, or "all" for every registered model.
+int once(const std::string& dir, const std::string& model) {
+  setenv("SEGRT_CACHE_DIR", dir.c_str(), 1);
+  std::set<std::pair<std::string, std::vector<int32_t>>> variants;
+  std::set<std::string> missing;
+  if (model == "all")
+    for (const auto& m : ModelRegistry::get().names()) collect(m, variants, missing);
+  else
+    collect(model, variants, missing);
   auto ctx = vk::Context::get();
   const auto t0 = std::chrono::steady_clock::now();
   for (auto& [shader, spec] : variants) ctx->pipeline(shader, spec);
