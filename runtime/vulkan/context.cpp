@@ -243,6 +243,12 @@ void Context::save_pipeline_cache() {
   cache_->save();
 }
 
+void Context::submit(uint32_t count, const VkSubmitInfo* info, VkFence fence,
+                     const std::string& what) {
+  std::lock_guard<std::mutex> lock(queue_mutex_);
+  check(vkQueueSubmit(queue_, count, info, fence), what);
+}
+
 Transfer& Context::transfer() {
   std::lock_guard<std::mutex> lock(transfer_mutex_);
   if (!transfer_) transfer_ = std::make_unique<Transfer>(*this);

@@ -77,6 +77,9 @@ class Context {
   void save_pipeline_cache();
   // Host <-> device copies for buffers the host cannot map (created on first use).
   Transfer& transfer();
+  // vkQueueSubmit on the shared queue, serialised (programs and copies may submit from
+  // different threads; a VkQueue must not be used by two at once).
+  void submit(uint32_t count, const VkSubmitInfo* info, VkFence fence, const std::string& what);
 
  private:
   Context();
@@ -84,7 +87,7 @@ class Context {
   std::unique_ptr<PipelineCache> cache_;
   std::mutex pipelines_mutex_;
   std::map<std::pair<std::string, std::vector<int32_t>>, std::unique_ptr<Pipeline>> pipelines_;
-  std::mutex transfer_mutex_;
+  std::mutex transfer_mutex_, queue_mutex_;
   std::unique_ptr<Transfer> transfer_;
   VkInstance instance_ = VK_NULL_HANDLE;
   VkPhysicalDevice physical_ = VK_NULL_HANDLE;

@@ -74,7 +74,7 @@ void Transfer::submit(const std::function<void(VkCommandBuffer)>& record) {
   si.commandBufferCount = 1;
   si.pCommandBuffers = &cmd_;
   check(vkResetFences(dev, 1, &fence_), "resetting a fence");
-  check(vkQueueSubmit(ctx_.queue(), 1, &si, fence_), "submitting a copy");
+  ctx_.submit(1, &si, fence_, "submitting a copy");
   check(vkWaitForFences(dev, 1, &fence_, VK_TRUE, UINT64_MAX), "copying");
   ++copies_;
 }

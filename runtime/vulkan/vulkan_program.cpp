@@ -263,8 +263,7 @@ void VulkanProgram::run() {
     si[i].pCommandBuffers = &cmds_[i];
   }
   check(vkResetFences(ctx_->device(), 1, &fence_), "resetting a fence");
-  check(vkQueueSubmit(ctx_->queue(), static_cast<uint32_t>(si.size()), si.data(), fence_),
-        "submitting the program");
+  ctx_->submit(static_cast<uint32_t>(si.size()), si.data(), fence_, "submitting the program");
   check(vkWaitForFences(ctx_->device(), 1, &fence_, VK_TRUE, UINT64_MAX), "running the program");
 }
 
