@@ -7,6 +7,8 @@
 #include "graph/ir.h"
 #ifdef SEGRT_HAVE_VULKAN
 #include "runtime/vulkan/context.h"
+#include "runtime/vulkan/pipeline_cache.h"
+#include "runtime/vulkan/quirks.h"
 #endif
 
 namespace segrt::app {
@@ -33,9 +35,35 @@ int cmd_devices(const Argv& argv) {
   } catch (const Error& e) {
     why = e.what();
   }
+  // Features segrt uses per device; a bad SEGRT_VULKAN_DISABLE is reported like a missing driver.
+  std::vector<vk::Features> feats(devs.size());
+  try {
+    for (size_t i = 0; i < devs.size(); ++i) feats[i] = vk::features_from_env(devs[i]);
+  } catch (const Error& e) {
+    why = e.what();
+    selected = -1;
+  }
+  // The selected device's pipeline cache as the context opened it (loaded, absent, rejected).
+  nlohmann::json cache = nullptr;
+  if (selected >= 0) {
+    try {
+      auto ctx = vk::Context::get();
+      const auto& pc = ctx->pipeline_cache();
+      cache = {{"enabled", pc.persistent()},
+               {"path", pc.path()},
+               {"state", pc.state()},
+               {"loaded_bytes", pc.loaded_bytes()},
+               {"loaded_payload_bytes", pc.loaded_payload_bytes()}};
+    } catch (const Error& e) {
+      why = e.what();
+    }
+  }
   if (a.flag("json")) {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& d : devs)
+    for (size_t i = 0; i < devs.size(); ++i) {
+      const auto& d = devs[i];
+      nlohmann::json uses = nlohmann::json::object();
+      for (const auto& f : vk::feature_names()) uses[f] = why.empty() && feats[i].on(f);
       list.push_back({{"index", d.index},
                       {"name", d.name},
                       {"type", d.type},
@@ -51,14 +79,20 @@ int cmd_devices(const Argv& argv) {
                       {"fp16_arithmetic", d.fp16_arithmetic},
                       {"fp16_storage", d.fp16_storage},
                       {"compute_queue", d.compute_queue},
+                      {"driver_name", d.driver_name},
+                      {"subgroup_arithmetic", d.subgroup_arithmetic},
+                      {"uses", uses},
+                      {"quirks", feats[i].quirks},
                       {"selected", d.index == selected}});
-    nlohmann::json j{{"vulkan", true}, {"devices", list}};
+    }
+    nlohmann::json j{{"vulkan", true}, {"devices", list}, {"pipeline_cache", cache}};
     if (!why.empty()) j["error"] = why;
     std::printf("%s\n", j.dump().c_str());
     return 0;
   }
   if (devs.empty()) std::puts("no Vulkan devices");
-  for (const auto& d : devs) {
+  for (size_t i = 0; i < devs.size(); ++i) {
+    const auto& d = devs[i];
     std::printf("%c %d: %s (%s)\n", d.index == selected ? '*' : ' ', d.index, d.name.c_str(),
                 d.type.c_str());
     // Driver versions are vendor-encoded; shown raw (and as major.minor.patch) to stay exact.
@@ -71,6 +105,23 @@ int cmd_devices(const Argv& argv) {
     std::printf("    fp16 arithmetic %s  fp16 storage %s  compute queue %s\n",
                 d.fp16_arithmetic ? "yes" : "no", d.fp16_storage ? "yes" : "no",
                 d.compute_queue ? "yes" : "no");
+    if (!why.empty()) continue;
+    std::string uses, off;
+    for (const auto& f : vk::feature_names()) (feats[i].on(f) ? uses : off) += " " + f;
+    std::printf("    segrt uses:%s\n    segrt does not use:%s\n",
+                uses.empty() ? " -" : uses.c_str(), off.empty() ? " -" : off.c_str());
+    for (const auto& id : feats[i].quirks)
+      for (const auto& q : vk::quirk_table())
+        if (id == q.id) std::printf("    quirk %s: %s\n", q.id, q.why);
+  }
+  if (cache.is_object()) {
+    if (cache["enabled"].get<bool>())
+      std::printf("pipeline cache: %s (%s, %zu bytes)\n", cache["path"].get<std::string>().c_str(),
+                  cache["state"].get<std::string>().c_str(), cache["loaded_bytes"].get<size_t>());
+    else
+      std::printf(
+          "pipeline cache: off (SEGRT_VULKAN_PIPELINE_CACHE=0, "
+          "SEGRT_VULKAN_DISABLE=pipeline-cache, or no cache folder)\n");
   }
   if (!why.empty())
     std::printf("segrt cannot use a Vulkan device: %s\n", why.c_str());

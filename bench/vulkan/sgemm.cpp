@@ -114,12 +114,12 @@ int run(int argc, char** argv) {
         std::printf("%5d  %-34s skipped: %s\n", n, t.str().c_str(), e.what());
         continue;
       }
-      std::memcpy(g->a(), a.data(), a.size() * 4);
-      std::memcpy(g->b(), b.data(), b.size() * 4);
+      g->set_a(a);
+      g->set_b(b);
       g->run();
+      const std::vector<float> c = g->c();
       double err = 0;
-      for (size_t i = 0; i < ref.size(); ++i)
-        err = std::max(err, double(std::fabs(g->c()[i] - ref[i])));
+      for (size_t i = 0; i < ref.size(); ++i) err = std::max(err, double(std::fabs(c[i] - ref[i])));
       // Sums of n products of values in [-1, 1]: fp32 rounding grows about sqrt(n) * 2^-24 * n.
       const double tol = 1e-5 * n;
       if (!(err <= tol)) {

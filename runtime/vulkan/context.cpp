@@ -1,11 +1,16 @@
 #include "runtime/vulkan/context.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 
 #include "graph/ir.h"
 #include "runtime/vulkan/check.h"
+#include "runtime/vulkan/pipeline.h"
+#include "runtime/vulkan/pipeline_cache.h"
+#include "runtime/vulkan/quirks.h"
+#include "runtime/vulkan/transfer.h"
 
 namespace segrt::vk {
 namespace {
@@ -82,11 +87,31 @@ DeviceInfo describe(VkPhysicalDevice pd, int index) {
   d.shared_memory_bytes = p.limits.maxComputeSharedMemorySize;
   d.min_storage_offset_alignment = static_cast<uint32_t>(p.limits.minStorageBufferOffsetAlignment);
   d.compute_queue = compute_family(pd) >= 0;
+  std::memcpy(d.pipeline_cache_uuid, p.pipelineCacheUUID, VK_UUID_SIZE);
+  VkPhysicalDeviceMemoryProperties mem;
+  vkGetPhysicalDeviceMemoryProperties(pd, &mem);
+  for (uint32_t i = 0; i < mem.memoryHeapCount; ++i)
+    if (mem.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)
+      d.device_local_bytes = std::max<uint64_t>(d.device_local_bytes, mem.memoryHeaps[i].size);
   if (p.apiVersion >= VK_API_VERSION_1_1) {
     VkPhysicalDeviceSubgroupProperties sg{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
-    VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, &sg};
+    VkPhysicalDeviceMaintenance3Properties m3{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES, &sg};
+    VkPhysicalDeviceDriverProperties drv{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
+    // Driver properties are core in 1.2, an extension before.
+    const bool drv_known = p.apiVersion >= VK_API_VERSION_1_2 ||
+                           has_extension(pd, VK_KHR_DRIVER_PROPERTIES_EXTENSION_NAME);
+    if (drv_known) sg.pNext = &drv;
+    VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, &m3};
     vkGetPhysicalDeviceProperties2(pd, &p2);
     d.subgroup_size = sg.subgroupSize;
+    d.subgroup_arithmetic = (sg.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                            (sg.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT);
+    d.max_allocation_bytes = m3.maxMemoryAllocationSize;
+    if (drv_known) {
+      d.driver_id = static_cast<uint32_t>(drv.driverID);
+      d.driver_name = drv.driverName;
+    }
     VkPhysicalDevice16BitStorageFeatures s16{
         VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
     VkPhysicalDeviceShaderFloat16Int8Features f16{
@@ -186,15 +211,48 @@ Context::Context() {
     check(vkCreateDevice(physical_, &ci, nullptr, &device_),
           "creating the device on " + info_.name);
     vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
+    features_ = std::make_unique<Features>(features_from_env(info_));
+    cache_ = std::make_unique<PipelineCache>(
+        device_, info_, features_->pipeline_cache ? pipeline_cache_dir() : std::string());
   } catch (...) {
+    cache_.reset();
+    if (device_) vkDestroyDevice(device_, nullptr);
     vkDestroyInstance(instance_, nullptr);
     throw;
   }
 }
 
 Context::~Context() {
+  save_pipeline_cache();
+  pipelines_.clear();
+  transfer_.reset();
+  cache_.reset();
   if (device_) vkDestroyDevice(device_, nullptr);
   vkDestroyInstance(instance_, nullptr);
+}
+
+const Pipeline& Context::pipeline(const std::string& shader, const std::vector<int32_t>& spec) {
+  std::lock_guard<std::mutex> lock(pipelines_mutex_);
+  auto& p = pipelines_[{shader, spec}];
+  if (!p) p = std::make_unique<Pipeline>(device_, *cache_, shader, spec);
+  return *p;
+}
+
+void Context::save_pipeline_cache() {
+  std::lock_guard<std::mutex> lock(pipelines_mutex_);
+  cache_->save();
+}
+
+void Context::submit(uint32_t count, const VkSubmitInfo* info, VkFence fence,
+                     const std::string& what) {
+  std::lock_guard<std::mutex> lock(queue_mutex_);
+  check(vkQueueSubmit(queue_, count, info, fence), what);
+}
+
+Transfer& Context::transfer() {
+  std::lock_guard<std::mutex> lock(transfer_mutex_);
+  if (!transfer_) transfer_ = std::make_unique<Transfer>(*this);
+  return *transfer_;
 }
 
 int Context::memory_type(uint32_t type_bits, VkMemoryPropertyFlags want) const {

@@ -6,11 +6,18 @@
 #include <vulkan/vulkan.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 namespace segrt::vk {
+
+class PipelineCache;
+class Pipeline;
+class Transfer;
+struct Features;
 
 struct DeviceInfo {
   int index = 0;
@@ -25,6 +32,12 @@ struct DeviceInfo {
   bool fp16_arithmetic = false;  // shaderFloat16
   bool fp16_storage = false;     // storageBuffer16BitAccess
   bool compute_queue = false;
+  bool subgroup_arithmetic = false;  // subgroup arithmetic ops in compute shaders
+  uint32_t driver_id = 0;            // VkDriverId (0 when the driver does not say)
+  std::string driver_name;           // VkPhysicalDeviceDriverProperties::driverName
+  uint8_t pipeline_cache_uuid[VK_UUID_SIZE] = {};
+  uint64_t device_local_bytes = 0;    // the largest device-local heap
+  uint64_t max_allocation_bytes = 0;  // maxMemoryAllocationSize (0: not reported)
 };
 
 std::string version_str(uint32_t v);
@@ -51,9 +64,31 @@ class Context {
   VkPhysicalDevice physical() const { return physical_; }
   // Memory type index with all of `want` among `type_bits`; -1 when none.
   int memory_type(uint32_t type_bits, VkMemoryPropertyFlags want) const;
+  const VkPhysicalDeviceMemoryProperties& memory() const { return mem_; }
+  // What segrt uses on this device (quirks and SEGRT_VULKAN_DISABLE applied).
+  const Features& features() const { return *features_; }
+
+  // The pipeline of (shader, specialisation constants), created on first use through the
+  // pipeline cache and shared by every program of the process. Thread-safe.
+  const Pipeline& pipeline(const std::string& shader, const std::vector<int32_t>& spec);
+  // The on-disk pipeline cache (in memory only when disabled).
+  PipelineCache& pipeline_cache() { return *cache_; }
+  // Writes the pipeline cache file when pipelines were created since the last save.
+  void save_pipeline_cache();
+  // Host <-> device copies for buffers the host cannot map (created on first use).
+  Transfer& transfer();
+  // vkQueueSubmit on the shared queue, serialised (programs and copies may submit from
+  // different threads; a VkQueue must not be used by two at once).
+  void submit(uint32_t count, const VkSubmitInfo* info, VkFence fence, const std::string& what);
 
  private:
   Context();
+  std::unique_ptr<Features> features_;
+  std::unique_ptr<PipelineCache> cache_;
+  std::mutex pipelines_mutex_;
+  std::map<std::pair<std::string, std::vector<int32_t>>, std::unique_ptr<Pipeline>> pipelines_;
+  std::mutex transfer_mutex_, queue_mutex_;
+  std::unique_ptr<Transfer> transfer_;
   VkInstance instance_ = VK_NULL_HANDLE;
   VkPhysicalDevice physical_ = VK_NULL_HANDLE;
   VkDevice device_ = VK_NULL_HANDLE;

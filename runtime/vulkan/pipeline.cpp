@@ -2,16 +2,16 @@
 
 #include "graph/ir.h"
 #include "runtime/vulkan/check.h"
+#include "runtime/vulkan/pipeline_cache.h"
 #include "runtime/vulkan/shaders.h"
 
 namespace segrt::vk {
 
-Pipeline::Pipeline(std::shared_ptr<Context> ctx, const std::string& shader,
+Pipeline::Pipeline(VkDevice dev, PipelineCache& cache, const std::string& shader,
                    std::vector<int32_t> spec)
-    : ctx_(std::move(ctx)) {
+    : dev_(dev) {
   const Spirv* code = find_shader(shader.c_str());
   if (!code) throw Error("vulkan: no embedded shader '" + shader + "'");
-  VkDevice dev = ctx_->device();
   try {
     VkShaderModuleCreateInfo mi{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
     mi.codeSize = code->count * 4;
@@ -45,8 +45,9 @@ Pipeline::Pipeline(std::shared_ptr<Context> ctx, const std::string& shader,
     ci.stage.pName = "main";
     ci.stage.pSpecializationInfo = spec.empty() ? nullptr : &sp;
     ci.layout = layout_;
-    check(vkCreateComputePipelines(dev, VK_NULL_HANDLE, 1, &ci, nullptr, &pipeline_),
+    check(vkCreateComputePipelines(dev, cache.handle(), 1, &ci, nullptr, &pipeline_),
           "creating pipeline " + shader);
+    cache.created();
   } catch (...) {
     release();
     throw;
@@ -58,7 +59,7 @@ Pipeline::~Pipeline() {
 }
 
 void Pipeline::release() {
-  VkDevice dev = ctx_->device();
+  VkDevice dev = dev_;
   if (pipeline_) vkDestroyPipeline(dev, pipeline_, nullptr);
   if (layout_) vkDestroyPipelineLayout(dev, layout_, nullptr);
   if (set_layout_) vkDestroyDescriptorSetLayout(dev, set_layout_, nullptr);

@@ -27,9 +27,13 @@ struct PushParams {
 // 128 bytes: the push-constant size every Vulkan device guarantees.
 static_assert(sizeof(PushParams) == 128);
 
+class PipelineCache;
+
+// Owned by the Context's pipeline table (Context::pipeline), which outlives every program.
 class Pipeline {
  public:
-  Pipeline(std::shared_ptr<Context> ctx, const std::string& shader, std::vector<int32_t> spec);
+  Pipeline(VkDevice dev, PipelineCache& cache, const std::string& shader,
+           std::vector<int32_t> spec);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
@@ -40,7 +44,7 @@ class Pipeline {
 
  private:
   void release();
-  std::shared_ptr<Context> ctx_;
+  VkDevice dev_;
   VkShaderModule module_ = VK_NULL_HANDLE;
   VkDescriptorSetLayout set_layout_ = VK_NULL_HANDLE;
   VkPipelineLayout layout_ = VK_NULL_HANDLE;

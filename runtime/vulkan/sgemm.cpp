@@ -33,8 +33,7 @@ Sgemm::Sgemm(std::shared_ptr<Context> ctx, SgemmTile t, int m, int n, int k)
   a_ = std::make_unique<Buffer>(ctx_, size_t(m) * size_t(k) * 4);
   b_ = std::make_unique<Buffer>(ctx_, size_t(k) * size_t(n) * 4);
   c_ = std::make_unique<Buffer>(ctx_, size_t(m) * size_t(n) * 4);
-  pipeline_ = std::make_unique<Pipeline>(
-      ctx_, "sgemm", std::vector<int32_t>{t.wx, t.wy, t.tm, t.tn, t.bk, t.shared});
+  pipeline_ = &ctx_->pipeline("sgemm", std::vector<int32_t>{t.wx, t.wy, t.tm, t.tn, t.bk, t.shared});
   VkDevice dev = ctx_->device();
   try {
     VkDescriptorPoolSize ps{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kBindings};
@@ -113,7 +112,7 @@ void Sgemm::run() {
   si.commandBufferCount = 1;
   si.pCommandBuffers = &cmd_;
   check(vkResetFences(ctx_->device(), 1, &fence_), "resetting a fence");
-  check(vkQueueSubmit(ctx_->queue(), 1, &si, fence_), "submitting sgemm");
+  ctx_->submit(1, &si, fence_, "submitting sgemm");
   check(vkWaitForFences(ctx_->device(), 1, &fence_, VK_TRUE, UINT64_MAX), "running sgemm");
 }
 

@@ -1,11 +1,12 @@
 // One SGEMM (shaders/sgemm.comp) on its own buffers: what the SGEMM benchmark
 // (bench/vulkan/sgemm.cpp) times and its test checks. Row-major C = A * B with A M x K and
-// B K x N, in host-visible buffers the caller fills and reads through a(), b(), c().
+// B K x N, in device buffers the caller fills with set_a(), set_b() and reads with c().
 #pragma once
 
 #include <vulkan/vulkan.h>
 
 #include <memory>
+#include <vector>
 #include <string>
 
 #include "runtime/vulkan/buffer.h"
@@ -32,9 +33,14 @@ class Sgemm {
   Sgemm(const Sgemm&) = delete;
   Sgemm& operator=(const Sgemm&) = delete;
 
-  float* a() const { return a_->data(); }
-  float* b() const { return b_->data(); }
-  float* c() const { return c_->data(); }
+  // Row-major A (M x K) and B (K x N) in, C (M x N) out (copies: the buffers are device-local).
+  void set_a(const std::vector<float>& a) const { a_->write(0, a.data(), a.size() * 4); }
+  void set_b(const std::vector<float>& b) const { b_->write(0, b.data(), b.size() * 4); }
+  std::vector<float> c() const {
+    std::vector<float> r(c_->bytes() / 4);
+    c_->read(0, r.data(), c_->bytes());
+    return r;
+  }
   // One dispatch, submitted and waited for.
   void run();
 
@@ -42,7 +48,7 @@ class Sgemm {
   void release();
   std::shared_ptr<Context> ctx_;
   std::unique_ptr<Buffer> a_, b_, c_;
-  std::unique_ptr<Pipeline> pipeline_;
+  const Pipeline* pipeline_ = nullptr;  // owned by the context
   VkDescriptorPool pool_ = VK_NULL_HANDLE;
   VkCommandPool cmd_pool_ = VK_NULL_HANDLE;
   VkCommandBuffer cmd_ = VK_NULL_HANDLE;

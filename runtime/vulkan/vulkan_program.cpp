@@ -1,9 +1,12 @@
 #include "runtime/vulkan/vulkan_program.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
+#include "graph/op_registry.h"
 #include "runtime/vulkan/check.h"
+#include "runtime/vulkan/pipeline_cache.h"
 
 namespace segrt::vk {
 namespace {
@@ -19,6 +22,27 @@ bool any_overlap(const std::vector<Range>& a, const std::vector<Range>& b) {
     for (auto& y : b)
       if (x.overlaps(y)) return true;
   return false;
+}
+
+// The op registry's estimate for one run of node `n` (one per output element by default).
+double node_flops(const Graph& g, const Node& n) {
+  std::vector<Shape> in, out;
+  for (int v : n.inputs) in.push_back(g.value(v).shape);
+  for (int v : n.outputs) out.push_back(g.value(v).shape);
+  const OpDef& def = OpRegistry::get().at(n.op);
+  return def.flops ? def.flops(in, out, n.attrs) : double(out.empty() ? 0 : numel(out[0]));
+}
+
+// Work per command buffer: a few GFLOP stays far below a second even on small GPUs.
+double submit_budget() {
+  const char* e = std::getenv("SEGRT_VULKAN_SUBMIT_FLOPS");
+  if (!e || !*e) return 2e9;
+  char* end = nullptr;
+  const double v = std::strtod(e, &end);
+  if (*end != '\0' || !(v > 0))
+    throw Error("vulkan: SEGRT_VULKAN_SUBMIT_FLOPS must be a positive number, got '" +
+                std::string(e) + "'");
+  return v;
 }
 
 }  // namespace
@@ -40,7 +64,7 @@ VulkanProgram::VulkanProgram(std::shared_ptr<Context> ctx, const Graph& g,
   // space with guard values to catch out-of-bounds writes.
   arena_ = std::make_unique<Buffer>(ctx_, static_cast<size_t>(plan_.arena_elems + align) * 4);
   persistent_ = std::make_unique<Buffer>(ctx_, (persistent_elems_ + align) * 4);
-  std::memset(persistent_->data(), 0, persistent_->bytes());
+  persistent_->zero();
 
   // Scratch regions are per node and nodes run in order, so one buffer of the largest need
   // serves all (the hazard tracking orders reuse).
@@ -55,15 +79,16 @@ VulkanProgram::VulkanProgram(std::shared_ptr<Context> ctx, const Graph& g,
       total += (std::max<int64_t>(1, e) + align - 1) / align * align;
     }
     scratch_elems = std::max(scratch_elems, total);
+    double flops = node_flops(g_, node);
     for (Dispatch& d : l.dispatches) {
-      Step s{std::move(d), nullptr, offs, l.scratch};
-      auto& p = pipelines_[{s.d.shader, s.d.spec}];
-      if (!p) p = std::make_unique<Pipeline>(ctx_, s.d.shader, s.d.spec);
-      s.pipeline = p.get();
+      Step s{std::move(d), nullptr, flops, offs, l.scratch};
+      s.pipeline = &ctx_->pipeline(s.d.shader, s.d.spec);
       s.node = n;
       steps_.push_back(std::move(s));
+      flops = 0;
     }
   }
+  ctx_->save_pipeline_cache();
   scratch_ = std::make_unique<Buffer>(ctx_, static_cast<size_t>(scratch_elems + align) * 4);
   VkDevice dev = ctx_->device();
   try {
@@ -123,24 +148,41 @@ std::pair<const Buffer*, std::pair<int64_t, int64_t>> VulkanProgram::binding_ran
 
 void VulkanProgram::record() {
   VkDevice dev = ctx_->device();
-  VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
-  ai.commandPool = cmd_pool_;
-  ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
-  ai.commandBufferCount = 1;
-  check(vkAllocateCommandBuffers(dev, &ai, &cmd_), "allocating a command buffer");
-  VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-  check(vkBeginCommandBuffer(cmd_, &bi), "beginning the command buffer");
   timed_.clear();
-  if (timer_) timer_->reset(cmd_);
-
   VkMemoryBarrier cc{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
   cc.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT;
   cc.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
   // Ranges read and written since the last barrier: a dispatch that touches them waits.
   std::vector<Range> reads, writes;
+  // Each command buffer starts with a barrier: it orders this run after the previous run and,
+  // within a run, after the earlier command buffers (barriers reach back in submission order).
+  VkCommandBuffer cmd_ = VK_NULL_HANDLE;  // the one being recorded
+  const double budget = submit_budget();
+  double work = 0;
+  auto begin = [&] {
+    VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+    ai.commandPool = cmd_pool_;
+    ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+    ai.commandBufferCount = 1;
+    check(vkAllocateCommandBuffers(dev, &ai, &cmd_), "allocating a command buffer");
+    cmds_.push_back(cmd_);
+    VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    check(vkBeginCommandBuffer(cmd_, &bi), "beginning a command buffer");
+    if (timer_ && cmds_.size() == 1) timer_->reset(cmd_);  // before any timestamp
+    vkCmdPipelineBarrier(cmd_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &cc, 0, nullptr, 0, nullptr);
+    reads.clear(), writes.clear();
+    work = 0;
+  };
+  begin();
   const uint32_t max_x = std::max<uint32_t>(1, ctx_->info().max_workgroup_count[0]);
   for (Step& s : steps_) {
     if (s.d.p.n == 0 && s.d.groups[0] == 0) continue;
+    if (work > 0 && work + s.flops > budget) {
+      check(vkEndCommandBuffer(cmd_), "ending a command buffer");
+      begin();
+    }
+    work += s.flops;
     VkDescriptorSetLayout layout = s.pipeline->set_layout();
     VkDescriptorSetAllocateInfo di{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
     di.descriptorPool = pool_;
@@ -198,31 +240,38 @@ void VulkanProgram::record() {
       timed_.push_back(static_cast<size_t>(&s - steps_.data()));
     }
   }
-  // Shader writes must be visible to the host's reads after the fence.
+  // Shader writes must be visible to the host's reads (mapped memory) or to the staging copies
+  // after the fence.
   VkMemoryBarrier ch{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
   ch.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
-  ch.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
-  vkCmdPipelineBarrier(cmd_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1,
-                       &ch, 0, nullptr, 0, nullptr);
-  check(vkEndCommandBuffer(cmd_), "ending the command buffer");
+  ch.dstAccessMask = VK_ACCESS_HOST_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT;
+  vkCmdPipelineBarrier(cmd_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                       VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &ch, 0,
+                       nullptr, 0, nullptr);
+  check(vkEndCommandBuffer(cmd_), "ending a command buffer");
 }
 
 void VulkanProgram::write(int value, const float* src) {
   auto [buf, off] = location(value);
-  std::memcpy(buf->data() + off, src, static_cast<size_t>(numel(g_.value(value).shape)) * 4);
+  buf->write(static_cast<size_t>(off) * 4, src,
+             static_cast<size_t>(numel(g_.value(value).shape)) * 4);
 }
 
 void VulkanProgram::read(int value, float* dst) const {
   auto [buf, off] = location(value);
-  std::memcpy(dst, buf->data() + off, static_cast<size_t>(numel(g_.value(value).shape)) * 4);
+  buf->read(static_cast<size_t>(off) * 4, dst,
+            static_cast<size_t>(numel(g_.value(value).shape)) * 4);
 }
 
 void VulkanProgram::run() {
-  VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-  si.commandBufferCount = 1;
-  si.pCommandBuffers = &cmd_;
+  // One batch per command buffer in one submit, the fence on the whole.
+  std::vector<VkSubmitInfo> si(cmds_.size(), VkSubmitInfo{VK_STRUCTURE_TYPE_SUBMIT_INFO});
+  for (size_t i = 0; i < cmds_.size(); ++i) {
+    si[i].commandBufferCount = 1;
+    si[i].pCommandBuffers = &cmds_[i];
+  }
   check(vkResetFences(ctx_->device(), 1, &fence_), "resetting a fence");
-  check(vkQueueSubmit(ctx_->queue(), 1, &si, fence_), "submitting the program");
+  ctx_->submit(static_cast<uint32_t>(si.size()), si.data(), fence_, "submitting the program");
   check(vkWaitForFences(ctx_->device(), 1, &fence_, VK_TRUE, UINT64_MAX), "running the program");
   timed_run_ = timer_ != nullptr;
 }
@@ -237,8 +286,9 @@ void VulkanProgram::set_profiling(bool on) {
   std::unique_ptr<Timestamps> t;
   if (on) t = std::make_unique<Timestamps>(ctx_, static_cast<uint32_t>(steps_.size()));
   VkDevice dev = ctx_->device();
-  vkFreeCommandBuffers(dev, cmd_pool_, 1, &cmd_);
-  cmd_ = VK_NULL_HANDLE;
+  if (!cmds_.empty())
+    vkFreeCommandBuffers(dev, cmd_pool_, static_cast<uint32_t>(cmds_.size()), cmds_.data());
+  cmds_.clear();
   if (pool_) check(vkResetDescriptorPool(dev, pool_, 0), "resetting the descriptor pool");
   timer_ = std::move(t);
   timed_run_ = false;

@@ -2,7 +2,6 @@
 // buffer.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -36,6 +35,10 @@ class VulkanProgram : public Program {
   // Where a value (or scratch(k) of the step being recorded) lives: its buffer and offset in
   // elements (tests check guard regions).
   std::pair<const Buffer*, int64_t> location(int value) const;
+  // Command buffers one run() submits: the dispatches split so that each holds at most
+  // SEGRT_VULKAN_SUBMIT_FLOPS (default 2e9) of estimated work, keeping every command buffer
+  // short of a GPU watchdog.
+  size_t command_buffers() const { return cmds_.size(); }
 
  private:
   void record();
@@ -47,10 +50,10 @@ class VulkanProgram : public Program {
   std::vector<int64_t> persistent_offset_;  // per value id; -1 for activations
   size_t persistent_elems_ = 0;
   std::unique_ptr<Buffer> arena_, persistent_, scratch_;
-  std::map<std::pair<std::string, std::vector<int32_t>>, std::unique_ptr<Pipeline>> pipelines_;
   struct Step {
     Dispatch d;
-    const Pipeline* pipeline;
+    const Pipeline* pipeline;  // owned by the context
+    double flops = 0;          // estimated work (the node's, on its first dispatch)
     std::vector<int64_t> scratch_offset, scratch_elems;  // of the node's scratch regions
     VkDescriptorSet set = VK_NULL_HANDLE;
     int node = -1;
@@ -60,7 +63,7 @@ class VulkanProgram : public Program {
   std::vector<Step> steps_;
   VkDescriptorPool pool_ = VK_NULL_HANDLE;
   VkCommandPool cmd_pool_ = VK_NULL_HANDLE;
-  VkCommandBuffer cmd_ = VK_NULL_HANDLE;
+  std::vector<VkCommandBuffer> cmds_;
   VkFence fence_ = VK_NULL_HANDLE;
   // Profiling: the timer, the step of each timed dispatch, whether a timed run completed.
   std::unique_ptr<Timestamps> timer_;

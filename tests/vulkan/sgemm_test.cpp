@@ -29,16 +29,19 @@ TEST_CASE("vulkan: the sgemm shader matches a reference product for odd sizes an
       const int m = s[0], n = s[1], k = s[2];
       INFO(t.str() << " M=" << m << " N=" << n << " K=" << k);
       vk::Sgemm g(vk::Context::get(), t, m, n, k);
-      for (int i = 0; i < m * k; ++i) g.a()[i] = float((i * 37) % 23) / 11.f - 1.f;
-      for (int i = 0; i < k * n; ++i) g.b()[i] = float((i * 13) % 19) / 9.f - 1.f;
-      for (int i = 0; i < m * n; ++i) g.c()[i] = NAN;
+      std::vector<float> A(size_t(m) * k), B(size_t(k) * n);
+      for (int i = 0; i < m * k; ++i) A[i] = float((i * 37) % 23) / 11.f - 1.f;
+      for (int i = 0; i < k * n; ++i) B[i] = float((i * 13) % 19) / 9.f - 1.f;
+      g.set_a(A);
+      g.set_b(B);
       g.run();
+      const std::vector<float> C = g.c();
       double err = 0;
       for (int r = 0; r < m; ++r)
         for (int c = 0; c < n; ++c) {
           double want = 0;
-          for (int q = 0; q < k; ++q) want += double(g.a()[r * k + q]) * g.b()[q * n + c];
-          const double got = g.c()[r * n + c];
+          for (int q = 0; q < k; ++q) want += double(A[r * k + q]) * B[q * n + c];
+          const double got = C[r * n + c];
           err = std::isfinite(got) ? std::max(err, std::fabs(got - want)) : INFINITY;
         }
       CHECK(err < 1e-4);
