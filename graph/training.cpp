@@ -130,7 +130,10 @@ TrainGraph add_training(Graph& g, int logits, const std::string& activation, con
     if (it == grads.end()) continue;  // a parameter the loss does not depend on
     const Value pv = g.value(p);
     const std::string base = "optim." + pv.name;
-    Attrs a = optim.attrs;
+    // The spec's wd becomes the update op's weight_decay (the ops know no "wd").
+    Attrs a;
+    for (auto& [k, v] : optim.attrs.all())
+      if (k != "wd") a.set(k, v);
     double wd = optim.attrs.f("wd", 0.0);
     // Keras' L2(l) adds l * sum(w^2) to the loss: its gradient 2 l w is coupled weight decay.
     if (pv.l2 && optim.l2 > 0) wd += 2 * optim.l2;

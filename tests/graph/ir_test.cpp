@@ -103,6 +103,16 @@ TEST_CASE("training graph: loss and optimizer specs parse, and bad ones are refu
   CHECK_THROWS_AS(LossSpec::parse("x*dice"), Error);
   CHECK(OptimSpec::parse("sgd:momentum=0.9,nesterov=1").attrs.f("momentum") == 0.9);
   CHECK_THROWS_WITH_AS(OptimSpec::parse("rmsprop"), doctest::Contains("unknown optimizer"), Error);
+  // wd reaches the update ops as their weight_decay.
+  for (auto [spec, wd] : {std::pair{"sgd:momentum=0.9,wd=1e-4", 1e-4}, {"adamw:wd=1e-3", 1e-3}}) {
+    Graph g;
+    const int x = g.add_input("x", {2, 1, 4, 4});
+    const int w = g.add_param("w", {1, 1, 1, 1}, Init{.kind = "const", .value = 1});
+    TrainGraph t = add_training(g, g.add1("mul", {x, w}), "sigmoid", LossSpec::parse("bce"),
+                                OptimSpec::parse(spec));
+    REQUIRE(t.updates.size() == 1);
+    CHECK(g.node(g.value(t.updates[0]).producer).attrs.f("weight_decay") == wd);
+  }
 }
 
 TEST_CASE("backends: absent ones are refused with a clear message") {

@@ -96,6 +96,12 @@ SEGRT_OP_CASES(
               kSoft),
     loss_case("tversky_softmax", A{{"kind", "tversky"}}, OneHot, kSoft),
     loss_case("focal_tversky_softmax",
-              A{{"kind", "focal_tversky"}, {"skip_background", int64_t(1)}}, OneHot, kSoft));
+              A{{"kind", "focal_tversky"}, {"skip_background", int64_t(1)}}, OneHot, kSoft),
+    // More than 256 pixels: the Vulkan shaders' sums span several workgroups.
+    loss_case("bce_multi_group", A{{"kind", "bce"}}, Binary, Shape{2, 2, 12, 12}),
+    loss_case("dice_sigmoid_multi_group", A{{"kind", "dice"}}, Binary, Shape{2, 2, 12, 12}),
+    loss_case("ce_multi_group", A{{"kind", "ce"}}, OneHot, Shape{1, 3, 17, 17}),
+    loss_case("mdice_multi_group", A{{"kind", "mdice"}, {"skip_background", int64_t(1)}}, OneHot,
+              Shape{1, 3, 17, 17}));
 
 }  // namespace segrt::test

@@ -15,8 +15,9 @@ std::function<void(int, std::vector<double>&, uint64_t)> hyper_fill(int n_inputs
   };
 }
 
-OpCase sgd(const std::string& name, Attrs attrs) {
-  const Shape w{4, 3, 3, 3};
+const Shape kW{4, 3, 3, 3};
+
+OpCase sgd(const std::string& name, Attrs attrs, Shape w = kW) {
   return OpCase{.name = "sgd_update/" + name,
                 .op = "sgd_update",
                 .inputs = {w, w, w, {2}},
@@ -27,8 +28,7 @@ OpCase sgd(const std::string& name, Attrs attrs) {
                 .check_grad = false};
 }
 
-OpCase adam(const std::string& name, Attrs attrs, double step) {
-  const Shape w{4, 3, 3, 3};
+OpCase adam(const std::string& name, Attrs attrs, double step, Shape w = kW) {
   return OpCase{.name = "adam_update/" + name,
                 .op = "adam_update",
                 .inputs = {w, w, w, w, {2}},
@@ -47,6 +47,10 @@ SEGRT_OP_CASES(sgd("plain", A{}), sgd("momentum_wd", A{{"momentum", 0.9}, {"weig
                sgd("nesterov", A{{"momentum", 0.9}, {"nesterov", int64_t(1)}}),
                adam("step1", A{}, 1), adam("step7_l2", A{{"weight_decay", 1e-2}}, 7),
                adam("adamw", A{{"weight_decay", 1e-2}, {"decoupled", int64_t(1)}, {"eps", 1e-8}},
-                    1000));
+                    1000),
+               // Over 256 elements: the Vulkan update sums its squared changes in several
+               // workgroups.
+               sgd("momentum_multi_group", A{{"momentum", 0.9}}, Shape{5, 7, 3, 3}),
+               adam("step3_multi_group", A{}, 3, Shape{5, 7, 3, 3}));
 
 }  // namespace segrt::test

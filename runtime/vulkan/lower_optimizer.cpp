@@ -1,0 +1,72 @@
+// shaders/optimizer.comp and sum_partials.comp: sgd_update and adam_update. The first dispatch
+// updates the parameter and its state in place and leaves one partial sum of squared changes
+// per workgroup in scratch; the second adds the partials into the [1] output.
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
+#include "runtime/vulkan/lower.h"
+
+namespace segrt::vk {
+namespace {
+
+constexpr int64_t kGroup = 256;  // local_size_x of optimizer.comp
+
+int32_t fbits(double v) {
+  return std::bit_cast<int32_t>(static_cast<float>(v));
+}
+
+Lowered lower_optimizer(const Graph& g, const Node& n) {
+  const bool adam = n.op == "adam_update";
+  const Attrs& a = n.attrs;
+  const int64_t elems = numel(shape_of(g, n.inputs.at(0)));
+  const int64_t groups = std::max<int64_t>(1, (elems + kGroup - 1) / kGroup);
+  Lowered l;
+  l.scratch = {groups};
+
+  Dispatch u;
+  u.shader = "optimizer";
+  if (adam) {
+    const double b1 = a.f("beta1", 0.9), b2 = a.f("beta2", 0.999);
+    u.spec = {1,
+              a.i("decoupled", 0) != 0 ? 1 : 0,
+              fbits(a.f("weight_decay", 0.0)),
+              fbits(b1),
+              fbits(b2),
+              fbits(a.f("eps", 1e-7)),
+              fbits(1 - b1),
+              fbits(1 - b2),
+              fbits(std::log(b1)),
+              fbits(std::log(b2))};
+    // param, grad, m, v, hyper
+    u.bind = {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[3], n.inputs[4], scratch(0)};
+    u.writes = {0, 2, 3, 5};
+  } else {
+    u.spec = {0, a.i("nesterov", 0) != 0 ? 1 : 0, fbits(a.f("weight_decay", 0.0)),
+              fbits(a.f("momentum", 0.0))};
+    // param, grad, momentum buffer, (no v: the grad, never read there), hyper
+    u.bind = {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[1], n.inputs[3], scratch(0)};
+    u.writes = {0, 2, 5};
+  }
+  u.p.n = i32(elems);
+  // Past 65535 groups over x, the rest go over y (the shader skips the surplus).
+  u.groups[0] = static_cast<uint32_t>(std::min<int64_t>(groups, 65535));
+  u.groups[1] = static_cast<uint32_t>((groups + u.groups[0] - 1) / u.groups[0]);
+  u.groups[2] = 1;
+  l.dispatches.push_back(u);
+
+  Dispatch s;
+  s.shader = "sum_partials";
+  const int out = n.outputs.at(0);
+  s.bind = {scratch(0), out, out};
+  s.writes = {2};
+  s.p.n = i32(groups);
+  s.groups[0] = s.groups[1] = s.groups[2] = 1;
+  l.dispatches.push_back(s);
+  return l;
+}
+
+SEGRT_VK_LOWER(lower_optimizer, "sgd_update", "adam_update");
+
+}  // namespace
+}  // namespace segrt::vk
