@@ -5,6 +5,10 @@
 // Gradient (MODE 2 max: a = x, b = dy; MODE 3 avg: a = dy): a gather, one invocation per input
 // element summing, in the CPU kernel's row-major window order, the share of every window that
 // covers it (max: only windows whose argmax it is); no atomics. p.n = N*C*H*W.
+// Gradient without overlap (stride >= kernel on both axes; MODE 4 max: a = x, b = dy; MODE 5
+// avg: a = dy): one invocation per window writes its whole window (dy at the argmax and 0
+// elsewhere, or dy / divisor everywhere): each input element has at most one writer. Elements
+// no window covers are zeroed by a fill dispatched before. p.n = N*C*Ho*Wo.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -54,6 +58,18 @@ void main() {
   const int i = gid();
   if (i >= p.n) return;
   const int H = p.dims[0], W = p.dims[1], Ho = p.dims[2], Wo = p.dims[3];
+  if (MODE >= 4) {
+    const int ox = i % Wo, oy = (i / Wo) % Ho, plane = i / (Wo * Ho);
+    const int base = plane * H * W;
+    int y0, y1, x0, x1;
+    window(oy, ox, y0, y1, x0, x1);
+    const int best = MODE == 4 ? argmax(base, oy, ox) : -1;
+    const float g = MODE == 4 ? b[i] : a[i] / divisor(y0, y1, x0, x1);
+    for (int iy = y0; iy < y1; ++iy)
+      for (int ix = x0; ix < x1; ++ix)
+        o[base + iy * W + ix] = MODE == 5 || iy * W + ix == best ? g : 0.0;
+    return;
+  }
   if (MODE < 2) {
     const int ox = i % Wo, oy = (i / Wo) % Ho, plane = i / (Wo * Ho);
     const int base = plane * H * W;

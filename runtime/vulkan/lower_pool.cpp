@@ -14,16 +14,25 @@ Lowered lower_pool(const Graph& g, const Node& n) {
   const Shape& x = shape_of(g, grad ? n.outputs.at(0) : n.inputs.at(0));
   const Shape& y = shape_of(g, grad ? n.inputs.back() : n.outputs.at(0));
   if (x.size() != 4 || y.size() != 4) throw Error("vulkan: " + n.op + " expects [N, C, H, W]");
-  const int mode = (grad ? 2 : 0) + (max ? 0 : 1);
+  // Gradients of non-overlapping windows write each window once (see shaders/pool.comp).
+  const bool disjoint = grad && w.s[0] >= w.k[0] && w.s[1] >= w.k[1];
+  const int mode = (disjoint ? 4 : grad ? 2 : 0) + (max ? 0 : 1);
   Dispatch d = abo_dispatch(n, "pool",
                             {mode, i32(w.k[0]), i32(w.k[1]), i32(w.s[0]), i32(w.s[1]), i32(w.p[0]),
                              i32(w.p[1]), n.attrs.i("count_include_pad", 1) != 0 ? 1 : 0});
-  d.p.n = i32(numel(grad ? x : y));
+  d.p.n = i32(numel(grad && !disjoint ? x : y));
   d.p.dims[0] = i32(x[2]);
   d.p.dims[1] = i32(x[3]);
   d.p.dims[2] = i32(y[2]);
   d.p.dims[3] = i32(y[3]);
-  return {{d}};
+  // Windows tile the input when they have no gaps and reach its last row and column.
+  const bool covered = w.s[0] == w.k[0] && w.s[1] == w.k[1] && y[2] * w.k[0] - w.p[0] >= x[2] &&
+                       y[3] * w.k[1] - w.p[1] >= x[3];
+  if (!disjoint || covered) return {{d}};
+  Dispatch zero = abo_dispatch(n, "elementwise", {0});  // elementwise.comp's fill
+  zero.bind = {n.outputs[0], n.outputs[0], n.outputs[0]};
+  zero.p.n = i32(numel(x));
+  return {{zero, d}};
 }
 
 // The mean of each [H, W] plane, divided as the CPU does (sum / H*W).
