@@ -1,5 +1,7 @@
-// Sum reductions (reduce_to, channel_sum): output element i sums p.red elements of a, starting
-// at the offset its coordinates give (strides p.sa) and walking the reduced axes (p.rdims, p.sb).
+// Sum reductions, the short path (reduce_to, channel_sum, global_avg_pool and the second pass
+// of reduce_split.comp): output element i sums p.red elements of a, starting at the offset its
+// coordinates give (strides p.sa) and walking the reduced axes (p.rdims, p.sb), then divides by
+// p.alpha (1 for plain sums, the window size for means).
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -18,5 +20,5 @@ void main() {
     }
     s += a[off];
   }
-  o[i] = s;
+  o[i] = s / p.alpha;
 }

@@ -1,5 +1,5 @@
-// shaders/elementwise.comp, reduce.comp and softmax.comp: pointwise ops with broadcasting,
-// activations and their gradients, sum reductions, softmax over channels.
+// shaders/elementwise.comp and softmax.comp: pointwise ops with broadcasting, activations and
+// their gradients, softmax over channels (the sums are in lower_reduce.cpp).
 #include <algorithm>
 #include <map>
 
@@ -46,48 +46,14 @@ void set_dims(PushParams& p, const Shape& out) {
   for (size_t i = 0; i < out.size(); ++i) p.dims[i] = i32(out[i]);
 }
 
-// Sum of `in` (dims `in`) onto output dims `kept` (same rank, 1 where summed).
-void set_reduce(PushParams& p, const Shape& in, const Shape& kept) {
-  set_dims(p, kept);
-  int64_t stride = 1, red = 1;
-  for (int i = static_cast<int>(in.size()) - 1; i >= 0; --i) {
-    const bool summed = kept[i] == 1 && in[i] != 1;
-    p.sa[i] = summed ? 0 : i32(stride);
-    p.sb[i] = i32(stride);
-    p.rdims[i] = summed ? i32(in[i]) : 1;
-    if (summed) red *= in[i];
-    stride *= in[i];
-  }
-  p.red = i32(red);
-}
-
-Lowered lower_reduce_to(const Graph& g, const Node& n) {
-  // Right-align the target against the input, 1 on the leading axes it lacks.
-  const Shape& in = shape_of(g, n.inputs[0]);
-  const Shape& out = shape_of(g, n.outputs[0]);
-  Shape kept(in.size(), 1);
-  for (size_t i = 0; i < out.size(); ++i) kept[in.size() - out.size() + i] = out[i];
-  Dispatch d = abo_dispatch(n, "reduce");
-  d.p.n = i32(numel(out));
-  set_reduce(d.p, in, kept);
-  return {{d}};
-}
-
-// Both see the big tensor as [N, C, inner].
-Lowered lower_channel(const Graph& g, const Node& n) {
-  const bool sum = n.op == "channel_sum";
-  const Shape& big = shape_of(g, sum ? n.inputs[0] : n.outputs[0]);
+// The [C] vector broadcast over [N, C, inner].
+Lowered lower_channel_expand(const Graph& g, const Node& n) {
+  const Shape& big = shape_of(g, n.outputs[0]);
   const int64_t N = big.at(0), C = big.at(1), inner = numel(big) / std::max<int64_t>(1, N * C);
-  const Shape s3 = {N, C, inner};
-  Dispatch d = abo_dispatch(n, sum ? "reduce" : "elementwise");
-  d.p.n = i32(numel(shape_of(g, n.outputs[0])));
-  if (sum) {
-    set_reduce(d.p, s3, {1, C, 1});
-  } else {
-    d.spec = {elementwise_ops().at("expand")};
-    set_dims(d.p, s3);
-    d.p.sa[1] = 1;
-  }
+  Dispatch d = abo_dispatch(n, "elementwise", {elementwise_ops().at("expand")});
+  d.p.n = i32(numel(big));
+  set_dims(d.p, {N, C, inner});
+  d.p.sa[1] = 1;
   return {{d}};
 }
 
@@ -125,8 +91,7 @@ Lowered lower_elementwise(const Graph& g, const Node& n) {
 SEGRT_VK_LOWER(lower_elementwise, "fill", "add", "sub", "mul", "scale", "expand", "relu",
                "leaky_relu", "sigmoid", "tanh", "silu", "relu_grad", "leaky_relu_grad",
                "sigmoid_grad", "tanh_grad", "silu_grad");
-SEGRT_VK_LOWER(lower_reduce_to, "reduce_to");
-SEGRT_VK_LOWER(lower_channel, "channel_sum", "channel_expand");
+SEGRT_VK_LOWER(lower_channel_expand, "channel_expand");
 SEGRT_VK_LOWER(lower_softmax, "softmax_channels", "softmax_channels_grad");
 
 }  // namespace

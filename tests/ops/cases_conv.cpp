@@ -86,6 +86,11 @@ SEGRT_OP_CASES(
      .attrs = {{"dilation", V{2, 2}}, {"pad", V{1, 1}}, {"groups", int64_t(3)}},
      .seed = 16},
     {.name = "channel_sum", .op = "channel_sum", .inputs = {{2, 3, 4, 5}}, .seed = 17},
+    // Long enough for the split reduction (two workgroups per channel and a second pass).
+    {.name = "channel_sum/long_2x3x40x40",
+     .op = "channel_sum",
+     .inputs = {{2, 3, 40, 40}},
+     .seed = 18},
     {.name = "channel_expand",
      .op = "channel_expand",
      .inputs = {{3}},

@@ -34,6 +34,11 @@ SEGRT_OP_CASES(
      .op = "reduce_to",
      .inputs = {{2, 3, 4, 5}},
      .attrs = {{"shape", Shape{1, 3, 1, 1}}}},
+    // 600 terms over two strided axes: the split reduction's wrap of its inner axis.
+    {.name = "reduce_to/long_strided",
+     .op = "reduce_to",
+     .inputs = {{60, 3, 10}},
+     .attrs = {{"shape", Shape{3, 1}}}},
     {.name = "expand/channel",
      .op = "expand",
      .inputs = {{1, 3, 1, 1}},

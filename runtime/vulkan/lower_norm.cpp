@@ -1,0 +1,132 @@
+// Batch norm (training, inference and their gradients) and layer norm over channels:
+// per-channel statistics in two passes (shaders/norm_stats.comp: a workgroup per channel and
+// split with a shared-memory tree; norm_finish.comp: the splits merged per channel), then the
+// elementwise pass (batch_norm.comp, layer_norm.comp).
+#include <algorithm>
+#include <cstring>
+
+#include "runtime/vulkan/lower_reduce.h"
+
+namespace segrt::vk {
+namespace {
+
+// x as [N, C, HW] and how each channel's M = N*HW elements are split over workgroups.
+struct Split {
+  int64_t N, C, HW, M, splits, chunk;
+  explicit Split(const Shape& x) : N(x.at(0)), C(x.at(1)), HW(x.at(2) * x.at(3)), M(N * HW) {
+    // About 16 elements per invocation, at most 128 splits per channel.
+    splits = std::clamp<int64_t>((M + 2047) / 2048, 1, 128);
+    chunk = (M + splits - 1) / splits;
+  }
+};
+
+// Pass 1 into scratch(0): bindings x, mean, invstd (or running_var), dy.
+Dispatch stats(const Split& s, int mode, int x, int mean, int inv, int dy, double eps) {
+  Dispatch d;
+  d.shader = "norm_stats";
+  d.spec = {mode};
+  d.bind = {x, mean, inv, dy, scratch(0)};
+  d.writes = {4};
+  d.p.n = i32(s.C * s.splits);
+  d.p.alpha = static_cast<float>(eps);
+  d.p.dims[0] = i32(s.N);
+  d.p.dims[1] = i32(s.C);
+  d.p.dims[2] = i32(s.HW);
+  d.p.ex[0] = i32(s.splits);
+  d.p.ex[1] = i32(s.chunk);
+  spread_groups(d, s.C * s.splits);
+  return d;
+}
+
+// Pass 2: the splits merged per channel into bindings 1..4 (see norm_finish.comp).
+Dispatch finish(const Split& s, int mode, std::vector<int> outs, double eps, double momentum) {
+  Dispatch d;
+  d.shader = "norm_finish";
+  d.spec = {mode};
+  d.bind = {scratch(0)};
+  for (int v : outs) {
+    d.writes.push_back(static_cast<int>(d.bind.size()));
+    d.bind.push_back(v);
+  }
+  d.p.n = i32(s.C);
+  d.p.alpha = static_cast<float>(eps);
+  d.p.dims[0] = i32(s.M);
+  d.p.ex[0] = i32(s.splits);
+  d.p.ex[1] = i32(s.chunk);
+  const float mom = static_cast<float>(momentum);
+  std::memcpy(&d.p.ex[2], &mom, 4);
+  return d;
+}
+
+// Pass 3: batch_norm.comp over every element.
+Dispatch apply(const Split& s, int mode, std::vector<int> bind, double eps) {
+  Dispatch d;
+  d.shader = "batch_norm";
+  d.spec = {mode};
+  d.writes = {static_cast<int>(bind.size()) - 1};
+  d.bind = std::move(bind);
+  d.p.n = i32(s.N * s.C * s.HW);
+  d.p.alpha = static_cast<float>(eps);
+  d.p.dims[0] = i32(s.C);
+  d.p.dims[1] = i32(s.HW);
+  d.p.dims[2] = i32(s.M);
+  return d;
+}
+
+Lowered lower_batch_norm(const Graph& g, const Node& n) {
+  const std::vector<int>& in = n.inputs;
+  const std::vector<int>& out = n.outputs;
+  const Split s(shape_of(g, in.at(0)));
+  const double eps = n.attrs.f("eps", 1e-3);
+  const int64_t partials = 2 * s.C * s.splits;
+  if (n.op == "batch_norm_infer")
+    return {{apply(s, 1, {in[0], in[1], in[2], in[3], in[4], out[0]}, eps)}};
+  if (n.op == "batch_norm_train") {
+    // x, gamma, beta, running_mean, running_var -> y, mean, invstd (running stats in place).
+    Dispatch st = stats(s, 0, in[0], in[0], in[0], in[0], eps);
+    Dispatch fi = finish(s, 0, {out[1], out[2], in[3], in[4]}, eps, n.attrs.f("momentum", 0.99));
+    Dispatch ap = apply(s, 0, {in[0], in[1], in[2], out[1], out[2], out[0]}, eps);
+    return {{st, fi, ap}, {partials}};
+  }
+  // The gradients: x, gamma, mean (running_mean), invstd (running_var), dy -> dx, dgamma, dbeta.
+  const bool infer = n.op == "batch_norm_infer_grad";
+  Dispatch st = stats(s, infer ? 2 : 1, in[0], in[2], in[3], in[4], eps);
+  Dispatch fi = finish(s, 1, {out[1], out[2]}, eps, 0);
+  Dispatch ap = infer
+                    ? apply(s, 3, {in[4], in[1], in[3], out[0]}, eps)
+                    : apply(s, 2, {in[0], in[1], in[2], in[3], in[4], out[1], out[2], out[0]}, eps);
+  return {{st, fi, ap}, {partials}};
+}
+
+Lowered lower_layer_norm(const Graph& g, const Node& n) {
+  const std::vector<int>& in = n.inputs;
+  const std::vector<int>& out = n.outputs;
+  const Split s(shape_of(g, in.at(0)));
+  const double eps = n.attrs.f("eps", 1e-3);
+  Dispatch d;
+  d.shader = "layer_norm";
+  d.p.n = i32(s.M);
+  d.p.alpha = static_cast<float>(eps);
+  d.p.dims[0] = i32(s.C);
+  d.p.dims[1] = i32(s.HW);
+  if (n.op == "layer_norm_channels") {
+    d.spec = {0};
+    d.bind = {in[0], in[1], in[2], out[0], out[1], out[2]};
+    d.writes = {3, 4, 5};
+    return {{d}};
+  }
+  // x, gamma, mean, invstd, dy -> dx, dgamma, dbeta; the parameter sums use per-pixel stats.
+  d.spec = {1};
+  d.bind = {in[0], in[1], in[2], in[3], in[4], out[0]};
+  d.writes = {5};
+  Dispatch st = stats(s, 3, in[0], in[2], in[3], in[4], eps);
+  Dispatch fi = finish(s, 1, {out[1], out[2]}, eps, 0);
+  return {{d, st, fi}, {2 * s.C * s.splits}};
+}
+
+SEGRT_VK_LOWER(lower_batch_norm, "batch_norm_train", "batch_norm_grad", "batch_norm_infer",
+               "batch_norm_infer_grad");
+SEGRT_VK_LOWER(lower_layer_norm, "layer_norm_channels", "layer_norm_channels_grad");
+
+}  // namespace
+}  // namespace segrt::vk

@@ -1,0 +1,100 @@
+// Per-channel partial statistics over the N*H*W elements of each channel of x [N, C, H, W],
+// the first pass of batch norm (and of layer norm's dgamma/dbeta). Channel c's M = N*H*W
+// elements (k = n*HW + i) are cut into p.ex[0] splits of p.ex[1]; one workgroup per (channel,
+// split), g = c * splits + s, 128 invocations reading consecutive elements, then a
+// shared-memory tree. Writes partial[2g], partial[2g + 1]; norm_finish.comp merges the splits
+// in order. Deterministic: every order is fixed.
+// MODE 0: mean and M2 (sum of squared deviations) of x: Welford per invocation, Chan's merge
+//         in the tree (no E[x^2] - E[x]^2 cancellation).
+// MODE 1-3: sum(dy) and sum(dy * xhat), xhat = (x - mean) * invstd, with mean and invstd
+//         1: per channel (batch norm's batch statistics), 2: per channel from the running
+//         statistics, invstd = 1 / sqrt(running_var + eps), 3: per pixel n*HW + i (layer norm).
+// Bindings: 0 x, 1 mean, 2 invstd (MODE 2: running_var), 3 dy, 4 partials.
+// p.dims = {N, C, HW}, p.alpha = eps.
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#define SEGRT_CUSTOM_BUFFERS
+#define SEGRT_CUSTOM_WORKGROUP
+layout(local_size_x = 128) in;
+#include "common.glsl"
+
+layout(std430, binding = 0) readonly buffer X { float x[]; };
+layout(std430, binding = 1) readonly buffer Mean { float mean[]; };
+layout(std430, binding = 2) readonly buffer Inv { float inv[]; };
+layout(std430, binding = 3) readonly buffer DY { float dy[]; };
+layout(std430, binding = 4) writeonly buffer Part { float part[]; };
+
+layout(constant_id = 0) const int MODE = 0;
+
+const int LOCAL = 128;
+shared float s0[LOCAL], s1[LOCAL], s2[LOCAL];
+
+void main() {
+  const int g = int(gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x);
+  const int N = p.dims[0], C = p.dims[1], HW = p.dims[2];
+  const int splits = p.ex[0], chunk = p.ex[1];
+  const int c = g / splits, s = g % splits;
+  if (c >= C) return;  // the whole workgroup leaves together
+  const int lid = int(gl_LocalInvocationID.x);
+  const int end = min(N * HW, (s + 1) * chunk);
+  float mu = 0.0, ivs = 0.0;
+  if (MODE == 1) {
+    mu = mean[c];
+    ivs = inv[c];
+  } else if (MODE == 2) {
+    mu = mean[c];
+    ivs = 1.0 / sqrt(inv[c] + p.alpha);
+  }
+  float cnt = 0.0, a0 = 0.0, a1 = 0.0;  // MODE 0: count, mean, M2; else -, sum dy, sum dy*xhat
+  int k = s * chunk + lid;
+  if (k < end) {
+    int n = k / HW, i = k % HW;  // then stepped without division
+    for (; k < end; k += LOCAL) {
+      const int off = (n * C + c) * HW + i;
+      if (MODE == 0) {
+        cnt += 1.0;
+        const float d = x[off] - a0;
+        a0 += d / cnt;
+        a1 += d * (x[off] - a0);
+      } else {
+        if (MODE == 3) {
+          mu = mean[n * HW + i];
+          ivs = inv[n * HW + i];
+        }
+        const float gy = dy[off];
+        a0 += gy;
+        a1 += gy * (x[off] - mu) * ivs;
+      }
+      i += LOCAL;
+      while (i >= HW) {
+        i -= HW;
+        ++n;
+      }
+    }
+  }
+  s0[lid] = cnt;
+  s1[lid] = a0;
+  s2[lid] = a1;
+  barrier();
+  for (int w = LOCAL / 2; w > 0; w >>= 1) {
+    if (lid < w) {
+      if (MODE == 0) {
+        const float na = s0[lid], nb = s0[lid + w], nt = na + nb;
+        if (nb > 0.0) {
+          const float d = s1[lid + w] - s1[lid];
+          s1[lid] += d * (nb / nt);
+          s2[lid] += s2[lid + w] + d * d * (na * nb / nt);
+          s0[lid] = nt;
+        }
+      } else {
+        s1[lid] += s1[lid + w];
+        s2[lid] += s2[lid + w];
+      }
+    }
+    barrier();
+  }
+  if (lid == 0) {
+    part[2 * g] = s1[0];
+    part[2 * g + 1] = s2[0];
+  }
+}
