@@ -84,7 +84,8 @@ void main() {
   const int acol = lid % TK, arow = lid / TK;
 
   const int tx = lid % (TN / 4), ty = lid / (TN / 4);
-  vec4 acc[4] = vec4[4](vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
+  // Rows ty*4 + 0..3 of the register block, columns tx*4 + 0..3 in the components.
+  vec4 acc0 = vec4(0.0), acc1 = vec4(0.0), acc2 = vec4(0.0), acc3 = vec4(0.0);
 
   for (int k0 = 0; k0 < K; k0 += TK) {
     const int ka = k0 + acol;
@@ -127,23 +128,25 @@ void main() {
     for (int kk = 0; kk < TK; ++kk) {
       const vec4 a = As[kk * (TM / 4) + ty];
       const vec4 b = Bs[kk * (TN / 4) + tx];
-      acc[0] += a.x * b;
-      acc[1] += a.y * b;
-      acc[2] += a.z * b;
-      acc[3] += a.w * b;
+      acc0 += a.x * b;
+      acc1 += a.y * b;
+      acc2 += a.z * b;
+      acc3 += a.w * b;
     }
     barrier();
   }
 
+  // Constant trip counts and indices keep the block in registers.
+  const int m = m0 + ty * 4;
   for (int j = 0; j < 4; ++j) {
     const int n = n0 + tx * 4 + j;
-    if (n >= NP) break;
     const int img = n / HWD, pix = n - img * HWD;
-    for (int i = 0; i < 4; ++i) {
-      const int m = m0 + ty * 4 + i;
-      if (m >= M) break;
-      const int c = g * M + m, o = (img * CD + c) * HWD + pix;
-      dst[o] = epilogue(acc[i][j], c, o);
+    const int o = (img * CD + g * M + m) * HWD + pix;
+    if (n < NP) {
+      if (m < M) dst[o] = epilogue(acc0[j], g * M + m, o);
+      if (m + 1 < M) dst[o + HWD] = epilogue(acc1[j], g * M + m + 1, o + HWD);
+      if (m + 2 < M) dst[o + 2 * HWD] = epilogue(acc2[j], g * M + m + 2, o + 2 * HWD);
+      if (m + 3 < M) dst[o + 3 * HWD] = epilogue(acc3[j], g * M + m + 3, o + 3 * HWD);
     }
   }
 }
