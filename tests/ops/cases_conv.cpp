@@ -65,6 +65,24 @@ SEGRT_OP_CASES(
      .inputs = {{2, 16, 30, 32}, {3, 16, 3, 3}, {3}},
      .attrs = {{"pad", V{1, 1}}},
      .seed = 12},
+    // Vulkan paths: more output channels than one 64-row tile, K (4 * 9) and pixels (42) not
+    // multiples of the tile sizes.
+    {.name = "conv2d/multi_tile",
+     .op = "conv2d",
+     .inputs = {{1, 4, 6, 7}, {70, 4, 3, 3}, {70}},
+     .attrs = {{"pad", V{1, 1}}},
+     .seed = 19},
+    // 1x1 with a 32-row tile and a weight gradient split over two slices of the 512 pixels.
+    {.name = "conv2d/pointwise_tiled",
+     .op = "conv2d",
+     .inputs = {{2, 24, 16, 16}, {24, 24, 1, 1}, {24}},
+     .seed = 20},
+    // Depthwise weight gradient split over slices of the 2304 pixels, with dilation.
+    {.name = "conv2d/depthwise_split",
+     .op = "conv2d",
+     .inputs = {{1, 2, 48, 48}, {2, 1, 3, 3}, {2}},
+     .attrs = {{"pad", V{2, 2}}, {"dilation", V{2, 2}}, {"groups", int64_t(2)}},
+     .seed = 21},
     {.name = "conv_transpose2d/k3_s2_p1_op1",
      .op = "conv_transpose2d",
      .inputs = {{2, 3, 4, 4}, {3, 2, 3, 3}, {2}},

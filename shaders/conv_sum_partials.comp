@@ -1,0 +1,14 @@
+// Second pass of the split weight-gradient reductions (conv2d_grad_weight.comp,
+// conv_depthwise.comp MODE 2): out[i] = sum over s of a[s * n + i], s = 0 .. p.red - 1, in
+// that order, so the result does not depend on scheduling. p.n = elements of dw.
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#include "common.glsl"
+
+void main() {
+  const int i = gid();
+  if (i >= p.n) return;
+  float s = 0.0;
+  for (int k = 0; k < p.red; ++k) s += a[k * p.n + i];
+  o[i] = s;
+}
