@@ -33,7 +33,8 @@ Sgemm::Sgemm(std::shared_ptr<Context> ctx, SgemmTile t, int m, int n, int k)
   a_ = std::make_unique<Buffer>(ctx_, size_t(m) * size_t(k) * 4);
   b_ = std::make_unique<Buffer>(ctx_, size_t(k) * size_t(n) * 4);
   c_ = std::make_unique<Buffer>(ctx_, size_t(m) * size_t(n) * 4);
-  pipeline_ = &ctx_->pipeline("sgemm", std::vector<int32_t>{t.wx, t.wy, t.tm, t.tn, t.bk, t.shared});
+  pipeline_ =
+      &ctx_->pipeline("sgemm", std::vector<int32_t>{t.wx, t.wy, t.tm, t.tn, t.bk, t.shared});
   VkDevice dev = ctx_->device();
   try {
     VkDescriptorPoolSize ps{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kBindings};

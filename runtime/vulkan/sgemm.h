@@ -6,8 +6,8 @@
 #include <vulkan/vulkan.h>
 
 #include <memory>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "runtime/vulkan/buffer.h"
 #include "runtime/vulkan/context.h"
