@@ -1,0 +1,75 @@
+// Both forward convolution paths (shaders/conv2d.comp tiles, the GPU default, and
+// conv2d_direct.comp, the CPU-device default) against the CPU backend: the operator suite runs
+// only the one the device picks, so this forces each with SEGRT_VULKAN_CONV.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include "runtime/backend.h"
+#include "runtime/philox.h"
+
+namespace segrt {
+namespace {
+
+struct ConvCase {
+  Shape x, w;
+  Attrs a;
+};
+
+std::vector<float> run(const ConvCase& c, const std::string& backend) {
+  Graph g;
+  const int x = g.add_input("x", c.x), w = g.add_input("w", c.w);
+  const int b = g.add_input("b", {c.w[0]});
+  const int y = g.add1("conv2d", {x, w, b}, c.a);
+  auto prog = make_backend(backend)->compile(g, {y});
+  for (int v : {x, w, b}) {
+    std::vector<float> d(static_cast<size_t>(numel(g.value(v).shape)));
+    for (size_t i = 0; i < d.size(); ++i) d[i] = float(philox_uniform(9, v, i) * 2 - 1);
+    prog->write(v, d);
+  }
+  prog->run();
+  return prog->read(y);
+}
+
+}  // namespace
+
+TEST_CASE("vulkan: tiled and direct conv2d paths both match the CPU") {
+  auto names = backend_names();
+  if (std::find(names.begin(), names.end(), "vulkan") == names.end()) {
+    MESSAGE("no Vulkan device (or a build without Vulkan): skipped");
+    return;
+  }
+  const std::vector<ConvCase> cases = {
+      {{2, 3, 9, 11}, {70, 3, 3, 3}, {{"pad", Shape{1, 1}}}},
+      {{1, 8, 10, 10},
+       {16, 4, 3, 3},
+       {{"pad", Shape{2, 2}}, {"dilation", Shape{2, 2}}, {"groups", int64_t(2)}}},
+      {{1, 5, 13, 9}, {6, 5, 3, 2}, {{"pad", Shape{1, 0}}, {"stride", Shape{2, 2}}}},
+      {{1, 4, 40, 40}, {64, 4, 3, 3}, {{"pad", Shape{1, 1}}}},  // the 64 x 16 register block
+  };
+  const char* old = std::getenv("SEGRT_VULKAN_CONV");
+  const std::string saved = old ? old : "";
+  for (const char* path : {"tiled", "direct"}) {
+    setenv("SEGRT_VULKAN_CONV", path, 1);
+    for (size_t k = 0; k < cases.size(); ++k) {
+      INFO(path << " case " << k);
+      const auto ref = run(cases[k], "cpu"), got = run(cases[k], "vulkan");
+      double num = 0, den = 0;
+      for (size_t i = 0; i < ref.size(); ++i) {
+        num += (double(got[i]) - ref[i]) * (double(got[i]) - ref[i]);
+        den += double(ref[i]) * ref[i];
+      }
+      CHECK(num / den <= 1e-10);
+    }
+  }
+  setenv("SEGRT_VULKAN_CONV", "bogus", 1);
+  CHECK_THROWS_WITH_AS(run(cases[0], "vulkan"), doctest::Contains("SEGRT_VULKAN_CONV"), Error);
+  if (old)
+    setenv("SEGRT_VULKAN_CONV", saved.c_str(), 1);
+  else
+    unsetenv("SEGRT_VULKAN_CONV");
+}
+
+}  // namespace segrt
