@@ -14,7 +14,8 @@ enum class ConvAct : int32_t { None = 0, Relu = 1, LeakyRelu = 2, Sigmoid = 3 };
 // Dispatches computing y = act((conv2d(x, w) + bias) * scale + shift + residual) with the
 // geometry `cp` (output_padding ignored). x [N, C, H, W], w [O, C/groups, kh, kw],
 // y [N, O, Ho, Wo]; bias, scale, shift [O] and residual (y's shape) are value ids or -1 when
-// absent; alpha is the leaky_relu slope. Picks the depthwise, 1x1 or tiled implicit-GEMM path.
+// absent (other negative ids: scratch regions); alpha is the leaky_relu slope. Picks the
+// depthwise, direct (CPU devices), 1x1 or tiled implicit-GEMM path.
 Lowered conv2d_lowering(const Graph& g, const ConvParams& cp, int x, int w, int bias, int scale,
                         int shift, int residual, ConvAct act, float alpha, int y);
 

@@ -61,12 +61,14 @@ struct Epilogue {
   float alpha = 0.01f;
 };
 
+// -1 marks an absent term (other negative ids are scratch regions, see lower.h).
 void add_epilogue(Dispatch& d, int src, const Epilogue& e) {
-  if ((e.scale < 0) != (e.shift < 0))
+  auto has = [](int v) { return v != -1; };
+  if (has(e.scale) != has(e.shift))
     throw Error("vulkan: conv epilogue needs both scale and shift, or neither");
-  d.spec.insert(d.spec.end(),
-                {static_cast<int32_t>(e.act), e.bias >= 0, e.scale >= 0, e.residual >= 0});
-  for (int v : {e.bias, e.scale, e.shift, e.residual}) d.bind.push_back(v >= 0 ? v : src);
+  d.spec.insert(d.spec.end(), {static_cast<int32_t>(e.act), has(e.bias), has(e.scale),
+                               has(e.residual)});
+  for (int v : {e.bias, e.scale, e.shift, e.residual}) d.bind.push_back(has(v) ? v : src);
   d.p.alpha = e.alpha;
 }
 

@@ -8,8 +8,8 @@
 namespace segrt::vk {
 
 const std::vector<std::string>& feature_names() {
-  static const std::vector<std::string> names = {"fp16", "fp16-storage", "subgroup",
-                                                 "pipeline-cache", "mapped-device-memory"};
+  static const std::vector<std::string> names = {
+      "fp16", "fp16-storage", "subgroup", "pipeline-cache", "mapped-device-memory", "fusion"};
   return names;
 }
 
@@ -78,6 +78,7 @@ bool Features::on(const std::string& name) const {
   if (name == "subgroup") return subgroup;
   if (name == "pipeline-cache") return pipeline_cache;
   if (name == "mapped-device-memory") return mapped_device_memory;
+  if (name == "fusion") return fusion;
   throw Error("vulkan: unknown feature '" + name + "'");
 }
 
@@ -88,6 +89,7 @@ Features resolve_features(const DeviceInfo& d, const std::string& disable) {
   f.subgroup = d.subgroup_arithmetic;
   f.pipeline_cache = true;
   f.mapped_device_memory = true;
+  f.fusion = true;
   f.max_invocations = d.max_workgroup_invocations;
   f.disabled = parse_disabled(disable);
   std::vector<std::string> off = f.disabled;
@@ -102,6 +104,7 @@ Features resolve_features(const DeviceInfo& d, const std::string& disable) {
     if (o == "subgroup") f.subgroup = false;
     if (o == "pipeline-cache") f.pipeline_cache = false;
     if (o == "mapped-device-memory") f.mapped_device_memory = false;
+    if (o == "fusion") f.fusion = false;
   }
   return f;
 }

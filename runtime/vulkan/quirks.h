@@ -39,6 +39,7 @@ struct Features {
   bool subgroup = false;                   // subgroup arithmetic in compute shaders
   bool pipeline_cache = false;             // the on-disk pipeline cache
   bool mapped_device_memory = false;       // host-visible device-local memory written directly
+  bool fusion = false;                     // conv epilogue fusion for inference (graph/fusion.h)
   uint32_t max_invocations = 0;            // workgroup invocations kernels may use
   std::vector<std::string> quirks;         // ids of the quirks applied
   std::vector<std::string> disabled;       // names turned off by SEGRT_VULKAN_DISABLE

@@ -4,9 +4,12 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "graph/fusion.h"
 #include "graph/op_registry.h"
 #include "runtime/vulkan/check.h"
+#include "runtime/vulkan/fused_lowering.h"
 #include "runtime/vulkan/pipeline_cache.h"
+#include "runtime/vulkan/quirks.h"
 
 namespace segrt::vk {
 namespace {
@@ -53,7 +56,14 @@ VulkanProgram::VulkanProgram(std::shared_ptr<Context> ctx, const Graph& g,
   // Descriptor offsets must honour the device's storage-buffer offset alignment.
   const int64_t align = std::max<int64_t>(16, ctx_->info().min_storage_offset_alignment / 4);
   schedule_ = g_.schedule(outputs);
-  plan_ = plan_memory(g_, schedule_, outputs, align);
+  // Conv epilogue groups run as one dispatch each; their intermediates get no memory.
+  std::vector<ConvEpilogue> groups;
+  if (features_from_env(ctx_->info()).fusion) groups = find_conv_epilogues(g_, schedule_, outputs);
+  fused_groups_ = groups.size();
+  const std::vector<std::vector<int>> steps = fused_steps(schedule_, groups);
+  std::map<int, const ConvEpilogue*> group_of;
+  for (const ConvEpilogue& e : groups) group_of[e.conv] = &e;
+  plan_ = plan_memory_steps(g_, steps, outputs, align);
   persistent_offset_.assign(g_.values().size(), -1);
   for (auto& v : g_.values())
     if (v.kind != ValueKind::Activation) {
@@ -69,9 +79,10 @@ VulkanProgram::VulkanProgram(std::shared_ptr<Context> ctx, const Graph& g,
   // Scratch regions are per node and nodes run in order, so one buffer of the largest need
   // serves all (the hazard tracking orders reuse).
   int64_t scratch_elems = 0;
-  for (int n : schedule_) {
+  for (const std::vector<int>& step : steps) {
+    const int n = step.front();
     const Node& node = g_.node(n);
-    Lowered l = lower(g_, node);
+    Lowered l = step.size() > 1 ? lower_conv_epilogue(g_, *group_of.at(n)) : lower(g_, node);
     std::vector<int64_t> offs;
     int64_t total = 0;
     for (int64_t e : l.scratch) {
@@ -79,7 +90,8 @@ VulkanProgram::VulkanProgram(std::shared_ptr<Context> ctx, const Graph& g,
       total += (std::max<int64_t>(1, e) + align - 1) / align * align;
     }
     scratch_elems = std::max(scratch_elems, total);
-    double flops = node_flops(g_, node);
+    double flops = 0;
+    for (int m : step) flops += node_flops(g_, g_.node(m));
     for (Dispatch& d : l.dispatches) {
       Step s{std::move(d), nullptr, flops, offs, l.scratch};
       s.pipeline = &ctx_->pipeline(s.d.shader, s.d.spec);

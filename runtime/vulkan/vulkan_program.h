@@ -35,6 +35,8 @@ class VulkanProgram : public Program {
   // Where a value (or scratch(k) of the step being recorded) lives: its buffer and offset in
   // elements (tests check guard regions).
   std::pair<const Buffer*, int64_t> location(int value) const;
+  // Conv epilogue groups (graph/fusion.h) computed as one dispatch each.
+  size_t fused_groups() const { return fused_groups_; }
   // Command buffers one run() submits: the dispatches split so that each holds at most
   // SEGRT_VULKAN_SUBMIT_FLOPS (default 2e9) of estimated work, keeping every command buffer
   // short of a GPU watchdog.
@@ -47,6 +49,7 @@ class VulkanProgram : public Program {
   Graph g_;
   std::vector<int> schedule_;
   MemoryPlan plan_;
+  size_t fused_groups_ = 0;
   std::vector<int64_t> persistent_offset_;  // per value id; -1 for activations
   size_t persistent_elems_ = 0;
   std::unique_ptr<Buffer> arena_, persistent_, scratch_;

@@ -9,6 +9,9 @@
 #include "graph/models/zoo.h"
 #include "runtime/backend.h"
 #include "runtime/philox.h"
+#ifdef SEGRT_HAVE_VULKAN
+#include "runtime/vulkan/vulkan_program.h"
+#endif
 
 namespace segrt {
 namespace {
@@ -59,8 +62,23 @@ TEST_CASE("vulkan: ORU-Net and ResU-Net inference match the CPU backend") {
     std::vector<float> x(static_cast<size_t>(numel(g.value(g.inputs()[0]).shape)));
     for (size_t i = 0; i < x.size(); ++i) x[i] = float(philox_uniform(3, 1, i) * 2 - 1);
     std::vector<std::vector<float>> outs;
-    for (const char* be : {"cpu", "vulkan"}) {
-      auto prog = make_backend(be)->compile(g, g.outputs());
+    std::vector<size_t> arena;
+    // cpu, vulkan with conv epilogue fusion (the default), vulkan without.
+    for (const std::string be : {"cpu", "vulkan", "vulkan-unfused"}) {
+      if (be == "vulkan-unfused") setenv("SEGRT_VULKAN_DISABLE", "fusion", 1);
+      auto prog = make_backend(be == "cpu" ? "cpu" : "vulkan")->compile(g, g.outputs());
+      unsetenv("SEGRT_VULKAN_DISABLE");
+#ifdef SEGRT_HAVE_VULKAN
+      if (auto* vp = dynamic_cast<vk::VulkanProgram*>(prog.get())) {
+        if (be == "vulkan") {
+          MESSAGE(spec << ": " << vp->fused_groups() << " fused conv epilogues");
+          CHECK(vp->fused_groups() >= 5);
+        } else {
+          CHECK(vp->fused_groups() == 0);
+        }
+      }
+#endif
+      arena.push_back(prog->arena_bytes());
       for (auto& v : g.values())
         if (v.kind == ValueKind::Param || v.kind == ValueKind::State)
           prog->write(v.id, p.at(v.name));
@@ -68,9 +86,13 @@ TEST_CASE("vulkan: ORU-Net and ResU-Net inference match the CPU backend") {
       prog->run();
       outs.push_back(prog->read(g.outputs()[0]));
     }
-    const double e = nmse(outs[1], outs[0]);
-    MESSAGE(spec << ": output NMSE vulkan vs cpu " << e);
-    CHECK(e <= 5e-4);
+    for (size_t k : {1, 2}) {
+      const double e = nmse(outs[k], outs[0]);
+      MESSAGE(spec + (k == 1 ? " fused" : " unfused") + ": output NMSE vulkan vs cpu " << e);
+      CHECK(e <= 5e-4);
+    }
+    // Fused intermediates take no arena memory.
+    CHECK(arena[1] <= arena[2]);
   }
 }
 
