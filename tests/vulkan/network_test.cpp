@@ -88,7 +88,8 @@ TEST_CASE("vulkan: ORU-Net and ResU-Net inference match the CPU backend") {
     }
     for (size_t k : {1, 2}) {
       const double e = nmse(outs[k], outs[0]);
-      MESSAGE(spec + (k == 1 ? " fused" : " unfused") + ": output NMSE vulkan vs cpu " << e);
+      const std::string what = spec + (k == 1 ? " fused" : " unfused");
+      MESSAGE(what << ": output NMSE vulkan vs cpu " << e);
       CHECK(e <= 5e-4);
     }
     // Fused intermediates take no arena memory.
