@@ -66,8 +66,8 @@ void add_epilogue(Dispatch& d, int src, const Epilogue& e) {
   auto has = [](int v) { return v != -1; };
   if (has(e.scale) != has(e.shift))
     throw Error("vulkan: conv epilogue needs both scale and shift, or neither");
-  d.spec.insert(d.spec.end(), {static_cast<int32_t>(e.act), has(e.bias), has(e.scale),
-                               has(e.residual)});
+  d.spec.insert(d.spec.end(),
+                {static_cast<int32_t>(e.act), has(e.bias), has(e.scale), has(e.residual)});
   for (int v : {e.bias, e.scale, e.shift, e.residual}) d.bind.push_back(has(v) ? v : src);
   d.p.alpha = e.alpha;
 }
@@ -125,8 +125,9 @@ Lowered implicit_gemm(const ConvSides& c, const ConvParams& cp, const Epilogue& 
 
 // shaders/conv2d_direct.comp: RM x RN outputs per invocation, no shared memory.
 Lowered direct(const ConvSides& c, const ConvParams& cp, const Epilogue& e) {
-  // Register blocks as large as the layer fills, up to 1024 accumulators (64 x 16 or 32 x 32
-  // measured best on lavapipe: 16.7 and 13.7 GFLOP/s against 5.8 for the tiles).
+  // Register blocks as large as the layer fills, up to 256 accumulators (32 x 8: ~10 GFLOP/s on
+  // lavapipe against 5.8 for the tiles). 1024 (64 x 16) ran 13-17 GFLOP/s but its fully
+  // unrolled pipeline took minutes to compile without Mesa's shader cache.
   const int64_t G = cp.groups, M = c.d[1] / G;
   auto pow2 = [](int64_t v, int32_t lo, int32_t hi) {
     int32_t r = lo;
@@ -134,7 +135,7 @@ Lowered direct(const ConvSides& c, const ConvParams& cp, const Epilogue& e) {
     return r;
   };
   int32_t RM = pow2(M, 8, 64), RN = pow2(c.d[3], 4, 32);
-  while (RM * RN > 1024) RN > 16 ? RN /= 2 : RM /= 2;
+  while (RM * RN > 256) RN > 8 ? RN /= 2 : RM /= 2;
   const int64_t xb = ceil_div(c.d[3], RN), mb = ceil_div(M, RM);
   Dispatch d;
   d.shader = "conv2d_direct";
@@ -142,7 +143,7 @@ Lowered direct(const ConvSides& c, const ConvParams& cp, const Epilogue& e) {
   d.bind = {c.src, c.w, c.dst};
   d.writes = {2};
   add_epilogue(d, c.src, e);
-  d.spec.insert(d.spec.end(), {RM, RN});
+  d.spec.insert(d.spec.end(), {RM, RN, c.transposed ? 1 : 0});
   set_shapes(d, c, cp);
   d.p.n = i32(c.d[0] * G * mb * c.d[2] * xb);
   d.p.sa[4] = i32(M);
@@ -155,7 +156,7 @@ Lowered direct(const ConvSides& c, const ConvParams& cp, const Epilogue& e) {
 // Which forward path: SEGRT_VULKAN_CONV=tiled|direct forces one; otherwise CPU devices take
 // the direct path (measured faster on lavapipe), GPUs the shared-memory tiles.
 bool use_direct(const ConvSides& c, const ConvParams& cp) {
-  if (c.transposed || is_pointwise(c, cp)) return false;
+  if (is_pointwise(c, cp)) return false;
   if (const char* env = std::getenv("SEGRT_VULKAN_CONV")) {
     const std::string v = env;
     if (v == "direct") return true;

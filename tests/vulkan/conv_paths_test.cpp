@@ -1,4 +1,4 @@
-// Both forward convolution paths (shaders/conv2d.comp tiles, the GPU default, and
+// Both convolution paths (shaders/conv2d.comp tiles, the GPU default, and
 // conv2d_direct.comp, the CPU-device default) against the CPU backend: the operator suite runs
 // only the one the device picks, so this forces each with SEGRT_VULKAN_CONV.
 #include <doctest/doctest.h>
@@ -16,13 +16,15 @@ namespace {
 struct ConvCase {
   Shape x, w;
   Attrs a;
+  std::string op = "conv2d";
 };
 
 std::vector<float> run(const ConvCase& c, const std::string& backend) {
   Graph g;
   const int x = g.add_input("x", c.x), w = g.add_input("w", c.w);
-  const int b = g.add_input("b", {c.w[0]});
-  const int y = g.add1("conv2d", {x, w, b}, c.a);
+  const int64_t groups = c.a.i("groups", 1);
+  const int b = g.add_input("b", {c.op == "conv2d" ? c.w[0] : c.w[1] * groups});
+  const int y = g.add1(c.op, {x, w, b}, c.a);
   auto prog = make_backend(backend)->compile(g, {y});
   for (int v : {x, w, b}) {
     std::vector<float> d(static_cast<size_t>(numel(g.value(v).shape)));
@@ -35,7 +37,7 @@ std::vector<float> run(const ConvCase& c, const std::string& backend) {
 
 }  // namespace
 
-TEST_CASE("vulkan: tiled and direct conv2d paths both match the CPU") {
+TEST_CASE("vulkan: tiled and direct convolution paths both match the CPU") {
   auto names = backend_names();
   if (std::find(names.begin(), names.end(), "vulkan") == names.end()) {
     MESSAGE("no Vulkan device (or a build without Vulkan): skipped");
@@ -48,6 +50,14 @@ TEST_CASE("vulkan: tiled and direct conv2d paths both match the CPU") {
        {{"pad", Shape{2, 2}}, {"dilation", Shape{2, 2}}, {"groups", int64_t(2)}}},
       {{1, 5, 13, 9}, {6, 5, 3, 2}, {{"pad", Shape{1, 0}}, {"stride", Shape{2, 2}}}},
       {{1, 4, 40, 40}, {64, 4, 3, 3}, {{"pad", Shape{1, 1}}}},  // the 64 x 16 register block
+      {{2, 6, 5, 7},
+       {6, 5, 3, 3},
+       {{"pad", Shape{1, 1}}, {"stride", Shape{2, 2}}, {"output_padding", Shape{1, 1}}},
+       "conv_transpose2d"},
+      {{1, 4, 6, 6},
+       {4, 3, 3, 3},
+       {{"pad", Shape{2, 2}}, {"dilation", Shape{2, 2}}, {"groups", int64_t(2)}},
+       "conv_transpose2d"},
   };
   const char* old = std::getenv("SEGRT_VULKAN_CONV");
   const std::string saved = old ? old : "";
