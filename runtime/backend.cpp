@@ -16,7 +16,11 @@ std::vector<std::string> backend_names() {
 }
 
 std::unique_ptr<Backend> make_backend(const std::string& name) {
-  // "auto" stays on the CPU: the Vulkan backend does not cover the op set yet.
+  // "auto": a Vulkan GPU when one opens; a CPU Vulkan device (lavapipe) runs shaders on the
+  // same cores far slower than the CPU backend's BLAS, so there the CPU backend.
+#ifdef SEGRT_HAVE_VULKAN
+  if (name == "auto" && vk::vulkan_gpu_available()) return std::make_unique<vk::VulkanBackend>();
+#endif
   if (name == "cpu" || name == "auto") return std::make_unique<cpu::CpuBackend>();
 #ifdef SEGRT_HAVE_VULKAN
   if (name == "vulkan") return std::make_unique<vk::VulkanBackend>();

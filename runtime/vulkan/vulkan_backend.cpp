@@ -27,4 +27,8 @@ bool vulkan_available() {
   return ok;
 }
 
+bool vulkan_gpu_available() {
+  return vulkan_available() && Context::get()->info().type != "cpu";
+}
+
 }  // namespace segrt::vk

@@ -26,5 +26,7 @@ class VulkanBackend : public Backend {
 
 // Whether a Vulkan device can be opened here (tried once per process).
 bool vulkan_available();
+// A Vulkan device that is a GPU (not a CPU implementation such as lavapipe) opens.
+bool vulkan_gpu_available();
 
 }  // namespace segrt::vk
