@@ -3,6 +3,7 @@
 // lowering in its own lower_<family>.cpp with SEGRT_VK_LOWER; an op without one is unsupported.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -57,6 +58,10 @@ int32_t i32(int64_t v);  // throws when a size exceeds 32-bit indexing
 // Bindings {inputs[0], inputs[1], output 0} (absent inputs alias the output), the output
 // written: the layout of shaders/common.glsl's a, b, o.
 Dispatch abo_dispatch(const Node& n, const std::string& shader, std::vector<int32_t> spec = {});
+// The bits of v as a float, for a push-constant int word a shader reads with intBitsToFloat.
+inline int32_t fbits(double v) {
+  return std::bit_cast<int32_t>(static_cast<float>(v));
+}
 // The shape of value `v`.
 inline const Shape& shape_of(const Graph& g, int v) {
   return g.value(v).shape;

@@ -14,10 +14,6 @@ namespace {
 
 constexpr int64_t kGroup = 256;  // local_size_x of seg_loss_sums.comp
 
-int32_t fbits(double v) {
-  return std::bit_cast<int32_t>(static_cast<float>(v));
-}
-
 Lowered lower_loss(const Graph& g, const Node& n) {
   const bool grad = n.op == "seg_loss_grad";
   const LossSpec s = loss_spec(n.attrs);

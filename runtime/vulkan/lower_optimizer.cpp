@@ -12,10 +12,6 @@ namespace {
 
 constexpr int64_t kGroup = 256;  // local_size_x of optimizer.comp
 
-int32_t fbits(double v) {
-  return std::bit_cast<int32_t>(static_cast<float>(v));
-}
-
 Lowered lower_optimizer(const Graph& g, const Node& n) {
   const bool adam = n.op == "adam_update";
   const Attrs& a = n.attrs;
