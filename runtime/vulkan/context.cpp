@@ -107,6 +107,8 @@ DeviceInfo describe(VkPhysicalDevice pd, int index) {
     d.subgroup_size = sg.subgroupSize;
     d.subgroup_arithmetic = (sg.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
                             (sg.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT);
+    d.subgroup_shuffle = (sg.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                         (sg.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT);
     d.max_allocation_bytes = m3.maxMemoryAllocationSize;
     if (drv_known) {
       d.driver_id = static_cast<uint32_t>(drv.driverID);

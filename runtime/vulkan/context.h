@@ -33,6 +33,7 @@ struct DeviceInfo {
   bool fp16_storage = false;     // storageBuffer16BitAccess
   bool compute_queue = false;
   bool subgroup_arithmetic = false;  // subgroup arithmetic ops in compute shaders
+  bool subgroup_shuffle = false;     // subgroupShuffle in compute shaders
   uint32_t driver_id = 0;            // VkDriverId (0 when the driver does not say)
   std::string driver_name;           // VkPhysicalDeviceDriverProperties::driverName
   uint8_t pipeline_cache_uuid[VK_UUID_SIZE] = {};

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "runtime/vulkan/conv_lowering.h"
+#include "runtime/vulkan/quirks.h"
 
 namespace segrt::vk {
 namespace {
@@ -123,40 +124,63 @@ Lowered implicit_gemm(const ConvSides& c, const ConvParams& cp, const Epilogue& 
   return {{d}};
 }
 
-// shaders/conv2d_direct.comp: RM x RN outputs per invocation, no shared memory.
+// shaders/conv2d_direct.comp: RM output channels x RN pixels per invocation, no shared memory.
 Lowered direct(const ConvSides& c, const ConvParams& cp, const Epilogue& e) {
-  // Register blocks as large as the layer fills, up to 256 accumulators (32 x 8: ~10 GFLOP/s on
-  // lavapipe against 5.8 for the tiles). 1024 (64 x 16) ran 13-17 GFLOP/s but its fully
-  // unrolled pipeline took minutes to compile without Mesa's shader cache.
   const int64_t G = cp.groups, M = c.d[1] / G;
+  const int32_t SH = i32(cp.stride[0]), SW = i32(cp.stride[1]), KW = i32(c.wshape[3]);
   auto pow2 = [](int64_t v, int32_t lo, int32_t hi) {
     int32_t r = lo;
     while (r < v && r < hi) r *= 2;
     return r;
   };
-  int32_t RM = pow2(M, 8, 64), RN = pow2(c.d[3], 4, 32);
-  while (RM * RN > 256) RN > 8 ? RN /= 2 : RM /= 2;
-  const int64_t xb = ceil_div(c.d[3], RN), mb = ceil_div(M, RM);
+  // On lavapipe each per-invocation load costs a loop over the SIMD lanes, so the blocks are
+  // as large as possible: the source row is reused by RM channels and the weights by RN pixels.
+  // The unrolled body (KW x RM x RN multiply-adds) is capped at 768: 3x3 64->64 ran at
+  // 22-25 GFLOP/s with 8x32 or 16x16, and larger bodies took seconds per pipeline to compile.
+  int32_t RN = pow2(c.d[3], 4, 32);
+  if (c.transposed) RN = std::max(RN, SW) / SW * SW;
+  // A transposed pass takes about KW / SW taps per pixel.
+  const int32_t taps = c.transposed ? (KW + SW - 1) / SW : KW;
+  int32_t RM = 1;
+  while (RM < 64 && RM < M && 2 * RM * RN * taps <= 768) RM *= 2;
+  const int32_t ystep = c.transposed && cp.dilation[0] == 1 ? SH : 1;
+  const int64_t xb = ceil_div(c.d[3], RN), segs = ceil_div(c.d[2], ystep) * xb;
+  const int64_t NG = c.d[0] * G;
+  // Workgroups no wider than the segments they have (in multiples of the 8-wide SIMD), so
+  // small deep layers do not run dead lanes. The shuffle variant needs whole subgroups.
+  const Context& ctx = *Context::get();
+  const int32_t sg = i32(ctx.info().subgroup_size);
+  const bool shuffle = ctx.features().subgroup_shuffle && sg >= 1 && sg <= 64;
+  const int32_t unit = shuffle ? std::max(sg, 8) : 8;
+  const int32_t lx = i32(ceil_div(std::min<int64_t>(64, segs), unit) * unit);
+  const int64_t wgs = ceil_div(segs, lx), gx = std::min(wgs, kMaxGroupsX);
   Dispatch d;
-  d.shader = "conv2d_direct";
+  d.shader = shuffle ? "conv2d_direct_shuffle" : "conv2d_direct";
   d.spec = geometry_spec(c.wshape, cp);
   d.bind = {c.src, c.w, c.dst};
   d.writes = {2};
   add_epilogue(d, c.src, e);
-  d.spec.insert(d.spec.end(), {RM, RN, c.transposed ? 1 : 0});
+  // Row segments start at a multiple of 4 floats (forward: ox0 * SW, transposed: ox0 / SW) when
+  // the rows are whole vec4s: then the shader reads the source four floats at a time.
+  const bool vec = c.s[3] % 4 == 0 && (c.transposed ? (RN / SW) % 4 == 0 : RN % 4 == 0);
+  d.spec.insert(d.spec.end(),
+                {RM, RN, c.transposed ? 1 : 0, i32(cp.pad[0]), i32(cp.pad[1]), lx, vec ? 1 : 0,
+                 c.d[3] % 4 == 0 && RN % 4 == 0 ? 1 : 0, shuffle ? sg : 1});
   set_shapes(d, c, cp);
-  d.p.n = i32(c.d[0] * G * mb * c.d[2] * xb);
+  d.p.n = i32(segs);
   d.p.sa[4] = i32(M);
   d.p.sa[5] = i32(xb);
-  d.p.sb[0] = i32(mb);
-  if (d.p.n == 0) return {};
+  d.p.sb[0] = i32(NG);
+  d.groups[0] = static_cast<uint32_t>(gx);
+  d.groups[1] = static_cast<uint32_t>(ceil_div(M, RM));
+  d.groups[2] = static_cast<uint32_t>(NG * ystep * ceil_div(wgs, gx));
+  if (segs == 0 || M == 0 || NG == 0) return {};
   return {{d}};
 }
 
 // Which forward path: SEGRT_VULKAN_CONV=tiled|direct forces one; otherwise CPU devices take
 // the direct path (measured faster on lavapipe), GPUs the shared-memory tiles.
 bool use_direct(const ConvSides& c, const ConvParams& cp) {
-  if (is_pointwise(c, cp)) return false;
   if (const char* env = std::getenv("SEGRT_VULKAN_CONV")) {
     const std::string v = env;
     if (v == "direct") return true;
@@ -167,8 +191,8 @@ bool use_direct(const ConvSides& c, const ConvParams& cp) {
 }
 
 Lowered conv_lowering(const ConvSides& c, const ConvParams& cp, const Epilogue& e) {
-  if (is_depthwise(c, cp)) return depthwise(c, cp, e);
-  return use_direct(c, cp) ? direct(c, cp, e) : implicit_gemm(c, cp, e);
+  if (use_direct(c, cp)) return direct(c, cp, e);
+  return is_depthwise(c, cp) ? depthwise(c, cp, e) : implicit_gemm(c, cp, e);
 }
 
 // Slices of a reduction of `terms` terms for `tiles` workgroups: enough workgroups to fill a

@@ -20,6 +20,16 @@ int64_t inner_of(const Shape& s, int64_t axis) {
   return inner;
 }
 
+// concat.comp's VEC constant: when every block, row and offset is whole vec4s, count in vec4s.
+void set_vec(Dispatch& d) {
+  const bool vec =
+      d.p.n % 4 == 0 && d.p.dims[0] % 4 == 0 && d.p.dims[1] % 4 == 0 && d.p.dims[2] % 4 == 0;
+  d.spec.resize(1);
+  d.spec.push_back(vec ? 1 : 0);
+  if (!vec) return;
+  for (int32_t* v : {&d.p.n, &d.p.dims[0], &d.p.dims[1], &d.p.dims[2]}) *v /= 4;
+}
+
 // One dispatch per input copying its block into each row of y.
 Lowered lower_concat(const Graph& g, const Node& n) {
   const Shape& y = shape_of(g, n.outputs.at(0));
@@ -38,6 +48,7 @@ Lowered lower_concat(const Graph& g, const Node& n) {
     d.p.dims[1] = i32(y[ax] * inner);
     d.p.dims[2] = i32(off);
     off += xs[ax] * inner;
+    set_vec(d);
     l.dispatches.push_back(d);
   }
   return l;
@@ -54,6 +65,7 @@ Lowered lower_slice(const Graph& g, const Node& n) {
   d.p.dims[0] = i32(small[ax] * inner);
   d.p.dims[1] = i32(big[ax] * inner);
   d.p.dims[2] = i32(n.attrs.i("start") * inner);
+  set_vec(d);
   return {{d}};
 }
 

@@ -87,6 +87,7 @@ Features resolve_features(const DeviceInfo& d, const std::string& disable) {
   f.fp16 = d.fp16_arithmetic;
   f.fp16_storage = d.fp16_storage;
   f.subgroup = d.subgroup_arithmetic;
+  f.subgroup_shuffle = d.subgroup_shuffle;
   f.pipeline_cache = true;
   f.mapped_device_memory = true;
   f.fusion = true;
@@ -101,7 +102,7 @@ Features resolve_features(const DeviceInfo& d, const std::string& disable) {
   for (const std::string& o : off) {
     if (o == "fp16") f.fp16 = false;
     if (o == "fp16-storage") f.fp16_storage = false;
-    if (o == "subgroup") f.subgroup = false;
+    if (o == "subgroup") f.subgroup = f.subgroup_shuffle = false;
     if (o == "pipeline-cache") f.pipeline_cache = false;
     if (o == "mapped-device-memory") f.mapped_device_memory = false;
     if (o == "fusion") f.fusion = false;

@@ -37,6 +37,7 @@ struct Features {
   bool fp16 = false;                       // fp16 arithmetic in shaders (shaderFloat16)
   bool fp16_storage = false;               // 16-bit storage buffers
   bool subgroup = false;                   // subgroup arithmetic in compute shaders
+  bool subgroup_shuffle = false;           // subgroupShuffle (off with "subgroup" too)
   bool pipeline_cache = false;             // the on-disk pipeline cache
   bool mapped_device_memory = false;       // host-visible device-local memory written directly
   bool fusion = false;                     // conv epilogue fusion for inference (graph/fusion.h)

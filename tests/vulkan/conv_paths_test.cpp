@@ -49,7 +49,16 @@ TEST_CASE("vulkan: tiled and direct convolution paths both match the CPU") {
        {16, 4, 3, 3},
        {{"pad", Shape{2, 2}}, {"dilation", Shape{2, 2}}, {"groups", int64_t(2)}}},
       {{1, 5, 13, 9}, {6, 5, 3, 2}, {{"pad", Shape{1, 0}}, {"stride", Shape{2, 2}}}},
-      {{1, 4, 40, 40}, {64, 4, 3, 3}, {{"pad", Shape{1, 1}}}},  // the 64 x 16 register block
+      {{1, 4, 40, 40}, {64, 4, 3, 3}, {{"pad", Shape{1, 1}}}},  // a 16 x 32 register block
+      // Rows of whole vec4s: the direct path reads the source four floats at a time.
+      {{1, 3, 12, 16}, {5, 3, 3, 3}, {{"pad", Shape{1, 1}}}},
+      {{1, 3, 12, 16}, {5, 3, 5, 5}, {{"pad", Shape{2, 2}}}},
+      {{1, 4, 12, 16}, {4, 1, 3, 3}, {{"pad", Shape{1, 1}}, {"groups", int64_t(4)}}},
+      {{1, 4, 8, 8},
+       {4, 3, 3, 3},
+       {{"pad", Shape{1, 1}}, {"stride", Shape{2, 2}}, {"output_padding", Shape{1, 1}}},
+       "conv_transpose2d"},
+      {{1, 4, 8, 8}, {4, 3, 2, 2}, {{"stride", Shape{2, 2}}}, "conv_transpose2d"},
       {{2, 6, 5, 7},
        {6, 5, 3, 3},
        {{"pad", Shape{1, 1}}, {"stride", Shape{2, 2}}, {"output_padding", Shape{1, 1}}},
@@ -64,7 +73,7 @@ TEST_CASE("vulkan: tiled and direct convolution paths both match the CPU") {
   for (const char* path : {"tiled", "direct"}) {
     setenv("SEGRT_VULKAN_CONV", path, 1);
     for (size_t k = 0; k < cases.size(); ++k) {
-      INFO(path << " case " << k);
+      INFO(std::string(path) << " case " << k);
       const auto ref = run(cases[k], "cpu"), got = run(cases[k], "vulkan");
       double num = 0, den = 0;
       for (size_t i = 0; i < ref.size(); ++i) {
