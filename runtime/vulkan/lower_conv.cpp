@@ -148,9 +148,9 @@ Lowered direct(const ConvSides& c, const ConvParams& cp, const Epilogue& e) {
   const int64_t NG = c.d[0] * G;
   // Workgroups no wider than the segments they have (in multiples of the 8-wide SIMD), so
   // small deep layers do not run dead lanes. The shuffle variant needs whole subgroups.
-  const Context& ctx = *Context::get();
-  const int32_t sg = i32(ctx.info().subgroup_size);
-  const bool shuffle = ctx.features().subgroup_shuffle && sg >= 1 && sg <= 64;
+  const auto ctx = Context::get();  // held: a temporary would destroy an unshared context
+  const int32_t sg = i32(ctx->info().subgroup_size);
+  const bool shuffle = ctx->features().subgroup_shuffle && sg >= 1 && sg <= 64;
   const int32_t unit = shuffle ? std::max(sg, 8) : 8;
   const int32_t lx = i32(ceil_div(std::min<int64_t>(64, segs), unit) * unit);
   const int64_t wgs = ceil_div(segs, lx), gx = std::min(wgs, kMaxGroupsX);
