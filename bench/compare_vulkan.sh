@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# segrt's Vulkan backend on the default device (lavapipe here) for ORU-Net and the U-Net
-# teacher at 128x128: inference and one training step, batch 1 and 16, with the CPU backend of
+# segrt's Vulkan backend on the default device (lavapipe here) for ORU-Net, the U-Net with
+# ncnn's reference size (base 32, 2x2 up-convolutions, 1 -> 1 channel: 7.76M parameters,
+# 6.03 GFLOP at 128x128) and the U-Net teacher at 128x128: inference and one training step, batch 1 and 16, with the CPU backend of
 # the same build in the same run. Prints a Markdown table; raw JSON lines go to
 # bench/results-vulkan.jsonl.  bash bench/compare_vulkan.sh [repeat]
 set -euo pipefail
@@ -11,7 +12,12 @@ out=bench/results-vulkan.jsonl
 : > "$out"
 echo "| network | GFLOP/image (fwd x3 for a step) | mode | batch | vulkan ms/image | GFLOP/s | cold ms | device MiB | cpu ms/image | vulkan / cpu |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
-for model in oru-net "unet:preset=oru-teacher"; do
+for model in oru-net "unet:base=32,up=t2,in=1,out=1" "unet:preset=oru-teacher"; do
+  case "$model" in
+    oru-net) label="ORU-Net" ;;
+    unet:preset*) label="U-Net teacher" ;;
+    *) label="U-Net 7.76M" ;;
+  esac
   for cfg in "1 infer" "16 infer" "1 train" "16 train"; do
     set -- $cfg
     flag=""
@@ -25,13 +31,13 @@ for model in oru-net "unet:preset=oru-teacher"; do
         --warmup 1 --repeat $r --json)
     echo "$v" >> "$out"
     echo "$c" >> "$out"
-    /usr/bin/python3 - "$v" "$c" "$2" "$1" <<'PY'
+    /usr/bin/python3 - "$v" "$c" "$2" "$1" "$label" <<'PY'
 import json, sys
 v, c = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 b = int(sys.argv[4])
 vi, ci = v['median_ms'] / b, c['median_ms'] / b
 gf = v['forward_flops'] / 1e9 / b * (3 if sys.argv[3] == 'train' else 1)
-print(f"| {v['model'].split(':')[0]} | {gf:.2f} | {sys.argv[3]} | {b} | {vi:.1f} | "
+print(f"| {sys.argv[5]} | {gf:.2f} | {sys.argv[3]} | {b} | {vi:.1f} | "
       f"{v['gflops_per_s']:.1f} | {v['cold_ms']:.0f} | {v['peak_bytes'] / 2**20:.0f} | "
       f"{ci:.1f} | {vi / ci:.2f} |")
 PY
