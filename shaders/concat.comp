@@ -15,11 +15,11 @@ void main() {
   if (i >= p.n) return;
   const int blk = p.dims[0], row = p.dims[1], off = p.dims[2];
   if (MODE == 0) {
-    o[(i / blk) * row + off + i % blk] = a[i];
+    o[(i / blk) * row + off + i % blk] = SF(float(a[i]));
   } else if (MODE == 1) {
-    o[i] = a[(i / blk) * row + off + i % blk];
+    o[i] = SF(float(a[(i / blk) * row + off + i % blk]));
   } else {
     const int r = i % row - off;
-    o[i] = r >= 0 && r < blk ? a[(i / row) * blk + r] : 0.0;
+    o[i] = SF(r >= 0 && r < blk ? float(a[(i / row) * blk + r]) : 0.0);
   }
 }

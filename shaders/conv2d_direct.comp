@@ -29,9 +29,9 @@ layout(constant_id = 10) const int RM = 8;
 layout(constant_id = 11) const int RN = 8;
 layout(constant_id = 12) const int TRANSPOSED = 0;
 
-layout(std430, binding = 0) readonly buffer Src { float src[]; };
-layout(std430, binding = 1) readonly buffer Wt { float wt[]; };
-layout(std430, binding = 2) writeonly buffer Dst { float dst[]; };
+layout(std430, binding = 0) readonly buffer Src { sfloat src[]; };
+layout(std430, binding = 1) readonly buffer Wt { sfloat wt[]; };
+layout(std430, binding = 2) writeonly buffer Dst { sfloat dst[]; };
 #include "conv_epilogue.glsl"
 
 const int RN4 = RN / 4;
@@ -90,11 +90,11 @@ void main() {
             const int rx = ox0 + s + PW - kj * DW;
             ix = rx >= 0 && rx % SW == 0 ? rx / SW : -1;
           }
-          b[s / 4][s % 4] = ix >= 0 && ix < WS ? src[rowbase + ix] : 0.0;
+          b[s / 4][s % 4] = ix >= 0 && ix < WS ? float(src[rowbase + ix]) : 0.0;
         }
         const int t = c * cstride + ki * KW + kj;
         [[unroll]] for (int m = 0; m < RM; ++m) {
-          const float w = wt[wrow[m] + t];
+          const float w = float(wt[wrow[m] + t]);
           [[unroll]] for (int q = 0; q < RN4; ++q) acc[m * RN4 + q] = fma(vec4(w), b[q], acc[m * RN4 + q]);
         }
       }
@@ -108,7 +108,7 @@ void main() {
     const int base = (img * CD + co) * HWD + oy * WD;
     [[unroll]] for (int s = 0; s < RN; ++s) {
       const int ox = ox0 + s;
-      if (ox < WD) dst[base + ox] = epilogue(acc[m * RN4 + s / 4][s % 4], co, base + ox);
+      if (ox < WD) dst[base + ox] = SF(epilogue(acc[m * RN4 + s / 4][s % 4], co, base + ox));
     }
   }
 }
