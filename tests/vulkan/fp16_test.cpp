@@ -130,7 +130,10 @@ TEST_CASE("vulkan fp16: ORU-Net inference matches the CPU backend") {
   for (size_t i = 0; i < outs[0].size(); ++i) same += (outs[0][i] > 0.5f) == (outs[1][i] > 0.5f);
   const double agree = double(same) / double(outs[0].size());
   MESSAGE("ORU-Net fp16 storage: output NMSE vs cpu " << e << ", mask agreement " << agree);
-  CHECK(e <= 1e-4);
+  // Every layer stores its output in fp16 (NMSE about u^2/3 = 8e-8 each, u = 2^-11) and the
+  // parameters are rounded once; over ORU-Net's depth these add up, partly amplified: measured
+  // 5.4e-7 on lavapipe. The bound, 1e-5 = (6.5u)^2, leaves a factor of 18.
+  CHECK(e <= 1e-5);
   CHECK(agree >= 0.99);
 }
 
