@@ -89,6 +89,8 @@ int cmd_bench(const Argv& argv) {
           {"batch", "N", "batch size", "1"},
           {"train", "", "time one training step (forward, backward, Adam update)"},
           {"backend", "NAME", "cpu, vulkan, auto", "cpu"},
+          {"precision", "P",
+           "fp32, or fp16 (vulkan only: tensors stored as fp16, arithmetic in fp32)", "fp32"},
           {"warmup", "N", "untimed runs after the first", "1"},
           {"repeat", "N", "timed runs (the median is reported)", "5"},
           {"threads", "N", "CPU threads (0: all cores)", "0"},
@@ -101,6 +103,11 @@ int cmd_bench(const Argv& argv) {
   const int batch = a.integer("batch"), repeat = a.integer("repeat");
   if (batch < 1 || repeat < 1) throw Error("segrt bench: --batch and --repeat must be >= 1");
   const bool train = a.flag("train");
+  const Precision precision = parse_precision(a.str("precision"));
+  if (train && precision == Precision::Fp16)
+    throw Error(
+        "segrt bench: --train needs --precision fp32 (the optimizer updates and running "
+        "statistics keep fp32 state; fp16 storage is for inference)");
 
   auto t_cold = std::chrono::steady_clock::now();
   Graph g = build_model(m.spec, batch, train ? Mode::Train : Mode::Infer,
@@ -118,7 +125,7 @@ int cmd_bench(const Argv& argv) {
     outs.push_back(tg.loss);
   }
   auto t_compile = std::chrono::steady_clock::now();
-  auto backend = make_backend(a.str("backend"));
+  auto backend = make_backend(a.str("backend"), precision);
   auto prog = backend->compile(g, outs);
   const double compile_ms = ms_since(t_compile);
   ParamStore params = m.from_file ? m.params : init_params(g, 1);
@@ -166,6 +173,7 @@ int cmd_bench(const Argv& argv) {
   if (a.flag("json")) {
     nlohmann::json j = {{"model", m.spec},
                         {"backend", backend->name()},
+                        {"precision", precision_name(precision)},
                         {"size", {h, w}},
                         {"batch", batch},
                         {"train", train},
@@ -195,8 +203,9 @@ int cmd_bench(const Argv& argv) {
     }
     std::printf("%s\n", j.dump().c_str());
   } else {
-    std::printf("%s  %s (%s)  batch %d  %dx%d  %s\n", m.spec.c_str(), backend->name().c_str(),
-                device_name(*backend).c_str(), batch, h, w, train ? "training step" : "inference");
+    std::printf("%s  %s%s (%s)  batch %d  %dx%d  %s\n", m.spec.c_str(), backend->name().c_str(),
+                precision == Precision::Fp16 ? " fp16" : "", device_name(*backend).c_str(), batch,
+                h, w, train ? "training step" : "inference");
     std::printf("median %.2f ms (%.2f ms/image)  min %.2f  max %.2f  ~%.1f GFLOP/s\n", median,
                 median / batch, times.front(), times.back(), flops / (median * 1e6));
     std::printf("cold %.1f ms (compile %.1f ms, first run %.1f ms)\n", cold_ms, compile_ms,

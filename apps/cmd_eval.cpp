@@ -38,6 +38,8 @@ int cmd_eval(const Argv& argv) {
           {"split", "PART", "all samples, or a part of the training run's split", "all"},
           {"batch", "N", "batch size", "8"},
           {"backend", "NAME", "cpu, vulkan, auto (a Vulkan GPU if present, else cpu)", "cpu"},
+          {"precision", "P",
+           "fp32, or fp16 (vulkan only: tensors stored as fp16, arithmetic in fp32)", "fp32"},
           {"min-foreground", "F",
            "NIfTI: drop slices with foreground fraction <= F (-1 keeps "
            "all; default: as in training)"},
@@ -86,7 +88,8 @@ int cmd_eval(const Argv& argv) {
     throw Error(a.str("data") + ": the images have " + std::to_string(ds.channels) +
                 " channels, the model " + a.str("model") + " expects " + std::to_string(in));
   const int batch = std::max(1, std::min<int>(a.integer("batch"), static_cast<int>(idx.size())));
-  Predictor pred(m.spec, batch, ds.channels, dopt.resize_h, dopt.resize_w, a.str("backend"));
+  Predictor pred(m.spec, batch, ds.channels, dopt.resize_h, dopt.resize_w, a.str("backend"),
+                 Mode::Infer, nullptr, parse_precision(a.str("precision")));
   pred.set_params(m.params);
   Evaluation ev = evaluate(pred, ds, idx, !a.flag("no-hd"));
   const MetricSummary& s = ev.summary;

@@ -56,6 +56,8 @@ int cmd_infer(const Argv& argv) {
           {"out", "DIR", "output folder", "segrt-out"},
           {"batch", "N", "batch size", "4"},
           {"backend", "NAME", "cpu, vulkan, auto (a Vulkan GPU if present, else cpu)", "cpu"},
+          {"precision", "P",
+           "fp32, or fp16 (vulkan only: tensors stored as fp16, arithmetic in fp32)", "fp32"},
           {"threads", "N", "CPU threads (0: all cores)", "0"},
           {"no-overlay", "", "write only the masks"}});
   if (!a.parse(argv)) return 0;
@@ -73,7 +75,8 @@ int cmd_infer(const Argv& argv) {
   dopt.normalize = m.info_str("data.normalize", "auto");
   dopt.axis = m.info_int("data.axis", 2);
   const int channels = m.info_int("data.channels", 0);
-  Predictor pred(m.spec, a.integer("batch"), channels, h, w, a.str("backend"));
+  Predictor pred(m.spec, a.integer("batch"), channels, h, w, a.str("backend"), Mode::Infer, nullptr,
+                 parse_precision(a.str("precision")));
   pred.set_params(m.params);
   // The network's own input width, which a file lacking data.channels still fixes: an image
   // with other channels would be read past its end (or misaligned) by the predictor.

@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "runtime/backend.h"
+
 namespace segrt::app {
 namespace {
 std::string num(double v) {
@@ -17,6 +19,8 @@ std::vector<OptSpec> train_option_specs(const TrainConfig& d) {
       {"data", "DIR", "data folder: images/+masks/ (2-D) or images/+labels/ (NIfTI)"},
       {"out", "DIR", "run folder: best.segrt, last.segrt, history.csv", d.out_dir},
       {"backend", "NAME", "cpu, vulkan, auto (a Vulkan GPU if present, else cpu)", d.backend},
+      {"precision", "P", "fp32 (training keeps fp32 state; fp16 is for infer, eval, bench)",
+       "fp32"},
       {"epochs", "N", "epochs", std::to_string(d.epochs)},
       {"batch", "N", "batch size", std::to_string(d.batch)},
       {"lr", "X", "base learning rate", num(d.lr)},
@@ -61,6 +65,12 @@ TrainConfig train_config_from(const Args& a) {
   c.data_dir = a.str("data");
   c.out_dir = a.str("out");
   c.backend = a.str("backend");
+  // Optimizer updates (a step of lr * g is often below fp16 resolution of the weight) and
+  // running statistics need fp32 state: fp16 storage is for inference only.
+  if (parse_precision(a.str("precision")) != Precision::Fp32)
+    throw Error(
+        "training needs --precision fp32: optimizer updates and running statistics keep fp32 "
+        "state (fp16 storage is for infer, eval and bench)");
   c.epochs = a.integer("epochs");
   c.batch = a.integer("batch");
   c.lr = a.real("lr");

@@ -34,6 +34,27 @@ std::unique_ptr<Backend> make_backend(const std::string& name) {
   throw Error("unknown backend '" + name + "' (available: " + avail + ", auto)");
 }
 
+Precision parse_precision(const std::string& s) {
+  if (s == "fp32") return Precision::Fp32;
+  if (s == "fp16") return Precision::Fp16;
+  throw Error("unknown precision '" + s + "' (fp32, fp16)");
+}
+
+const char* precision_name(Precision p) {
+  return p == Precision::Fp16 ? "fp16" : "fp32";
+}
+
+std::unique_ptr<Backend> make_backend(const std::string& name, Precision precision) {
+  if (precision == Precision::Fp32) return make_backend(name);
+#ifdef SEGRT_HAVE_VULKAN
+  if (name == "vulkan" || (name == "auto" && vk::vulkan_gpu_available()))
+    return std::make_unique<vk::VulkanBackend>(precision);
+#endif
+  make_backend(name);  // an unknown or absent backend says so first
+  throw Error("precision fp16 needs the vulkan backend (fp16 device storage); backend '" + name +
+              "'" + (name == "auto" ? " chose cpu," : "") + " computes and stores fp32");
+}
+
 std::string node_label(const Node& n) {
   return n.name.empty() ? "%" + std::to_string(n.id) : n.name;
 }

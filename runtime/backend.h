@@ -65,6 +65,17 @@ std::vector<std::string> backend_names();
 // "auto" picks the best present. Throws Error naming the backend when it is absent.
 std::unique_ptr<Backend> make_backend(const std::string& name);
 
+// How a backend stores float tensors on its device. Fp16: IEEE half storage, arithmetic in fp32
+// (the Vulkan backend on a device with 16-bit storage buffers); inputs and outputs are still
+// written and read as fp32 on the host.
+enum class Precision { Fp32, Fp16 };
+// "fp32" or "fp16"; anything else is an Error.
+Precision parse_precision(const std::string& s);
+const char* precision_name(Precision p);
+// make_backend with a storage precision: Fp16 is an Error (saying why) unless the backend is
+// Vulkan on a device that offers fp16 storage.
+std::unique_ptr<Backend> make_backend(const std::string& name, Precision precision);
+
 // A node's name for reports: its name, or "%<id>" when it has none.
 std::string node_label(const Node& n);
 

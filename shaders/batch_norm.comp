@@ -11,14 +11,14 @@
 #define SEGRT_CUSTOM_BUFFERS
 #include "common.glsl"
 
-layout(std430, binding = 0) readonly buffer B0 { float b0[]; };
-layout(std430, binding = 1) readonly buffer B1 { float b1[]; };
-layout(std430, binding = 2) readonly buffer B2 { float b2[]; };
-layout(std430, binding = 3) buffer B3 { float b3[]; };
-layout(std430, binding = 4) readonly buffer B4 { float b4[]; };
-layout(std430, binding = 5) buffer B5 { float b5[]; };
-layout(std430, binding = 6) readonly buffer B6 { float b6[]; };
-layout(std430, binding = 7) writeonly buffer B7 { float b7[]; };
+layout(std430, binding = 0) readonly buffer B0 { sfloat b0[]; };
+layout(std430, binding = 1) readonly buffer B1 { sfloat b1[]; };
+layout(std430, binding = 2) readonly buffer B2 { sfloat b2[]; };
+layout(std430, binding = 3) buffer B3 { sfloat b3[]; };
+layout(std430, binding = 4) readonly buffer B4 { sfloat b4[]; };
+layout(std430, binding = 5) buffer B5 { sfloat b5[]; };
+layout(std430, binding = 6) readonly buffer B6 { sfloat b6[]; };
+layout(std430, binding = 7) writeonly buffer B7 { sfloat b7[]; };
 
 layout(constant_id = 0) const int MODE = 0;
 
@@ -27,14 +27,14 @@ void main() {
   if (i >= p.n) return;
   const int c = (i / p.dims[1]) % p.dims[0];
   if (MODE == 0 || MODE == 1) {
-    const float inv = MODE == 0 ? b4[c] : 1.0 / sqrt(b4[c] + p.alpha);
-    const float sc = b1[c] * inv, sh = b2[c] - b3[c] * sc;
-    b5[i] = b0[i] * sc + sh;
+    const float inv = MODE == 0 ? float(b4[c]) : 1.0 / sqrt(float(b4[c]) + p.alpha);
+    const float sc = float(b1[c]) * inv, sh = float(b2[c]) - float(b3[c]) * sc;
+    b5[i] = SF(float(b0[i]) * sc + sh);
   } else if (MODE == 2) {
-    const float inv = b3[c], m = float(p.dims[2]);
-    const float xhat = (b0[i] - b2[c]) * inv;
-    b7[i] = b1[c] * inv * (b4[i] - b6[c] / m - xhat * (b5[c] / m));
+    const float inv = float(b3[c]), m = float(p.dims[2]);
+    const float xhat = (float(b0[i]) - float(b2[c])) * inv;
+    b7[i] = SF(float(b1[c]) * inv * (float(b4[i]) - float(b6[c]) / m - xhat * (float(b5[c]) / m)));
   } else {
-    b3[i] = b0[i] * (b1[c] / sqrt(b2[c] + p.alpha));
+    b3[i] = SF(float(b0[i]) * (float(b1[c]) / sqrt(float(b2[c]) + p.alpha)));
   }
 }

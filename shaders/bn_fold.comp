@@ -9,17 +9,17 @@
 #define SEGRT_CUSTOM_BUFFERS
 #include "common.glsl"
 
-layout(std430, binding = 0) readonly buffer G { float gamma[]; };
-layout(std430, binding = 1) readonly buffer Be { float beta[]; };
-layout(std430, binding = 2) readonly buffer M { float mean[]; };
-layout(std430, binding = 3) readonly buffer V { float var_[]; };
+layout(std430, binding = 0) readonly buffer G { sfloat gamma[]; };
+layout(std430, binding = 1) readonly buffer Be { sfloat beta[]; };
+layout(std430, binding = 2) readonly buffer M { sfloat mean[]; };
+layout(std430, binding = 3) readonly buffer V { sfloat var_[]; };
 layout(std430, binding = 4) writeonly buffer S { float scale[]; };
 layout(std430, binding = 5) writeonly buffer H { float shift[]; };
 
 void main() {
   const int c = gid();
   if (c >= p.n) return;
-  const float s = gamma[c] / sqrt(var_[c] + p.alpha);
+  const float s = float(gamma[c]) / sqrt(float(var_[c]) + p.alpha);
   scale[c] = s;
-  shift[c] = beta[c] - mean[c] * s;
+  shift[c] = float(beta[c]) - float(mean[c]) * s;
 }

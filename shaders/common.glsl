@@ -2,14 +2,38 @@
 // index maps, gid() for 1-D work spread over a 2-D grid, and (unless the shader declares its own
 // with SEGRT_CUSTOM_BUFFERS) three storage buffers, two inputs and one output, at bindings 0-2;
 // unused ones alias the output. SEGRT_CUSTOM_WORKGROUP: the shader sets its own local size.
+//
+// Storage precision: every shader is built twice (cmake/shaders.cmake), as is and with
+// SEGRT_FP16_STORAGE=1. Float tensor buffers are declared `sfloat x[];` (sfloat4 for vec4),
+// read as float(x[i]) (vec4(...)) and written x[i] = SF(v): the fp16 variant stores halves,
+// arithmetic and accumulation stay fp32 in both. Scratch regions (partial sums) stay `float`:
+// bit k of SEGRT_SCRATCH is set by the host when binding k is a scratch region, for the few
+// shaders whose binding is scratch in some lowerings and a tensor in others (they declare an
+// fp32 view of that binding beside the sfloat one and read or write the one it says).
+#if SEGRT_FP16_STORAGE
+#extension GL_EXT_shader_16bit_storage : require
+#define sfloat float16_t
+#define sfloat4 f16vec4
+#define SF(v) float16_t(v)
+#define SF4(v) f16vec4(v)
+#else
+#define sfloat float
+#define sfloat4 vec4
+#define SF(v) (v)
+#define SF4(v) (v)
+#endif
+layout(constant_id = 31) const int SEGRT_SCRATCH = 0;
+bool scratch_binding(int k) {
+  return (SEGRT_SCRATCH & (1 << k)) != 0;
+}
 #ifndef SEGRT_CUSTOM_WORKGROUP
 layout(local_size_x = 64) in;
 #endif
 
 #ifndef SEGRT_CUSTOM_BUFFERS
-layout(std430, binding = 0) readonly buffer A { float a[]; };
-layout(std430, binding = 1) readonly buffer B { float b[]; };
-layout(std430, binding = 2) writeonly buffer O { float o[]; };
+layout(std430, binding = 0) readonly buffer A { sfloat a[]; };
+layout(std430, binding = 1) readonly buffer B { sfloat b[]; };
+layout(std430, binding = 2) writeonly buffer O { sfloat o[]; };
 #endif
 
 layout(push_constant) uniform Params {

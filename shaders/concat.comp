@@ -15,10 +15,10 @@
 layout(constant_id = 0) const int MODE = 0;
 layout(constant_id = 1) const int VEC = 0;
 
-layout(std430, binding = 0) readonly buffer A { float a[]; };
-layout(std430, binding = 0) readonly buffer A4 { vec4 a4[]; };
-layout(std430, binding = 2) writeonly buffer O { float o[]; };
-layout(std430, binding = 2) writeonly buffer O4 { vec4 o4[]; };
+layout(std430, binding = 0) readonly buffer A { sfloat a[]; };
+layout(std430, binding = 0) readonly buffer A4 { sfloat4 a4[]; };
+layout(std430, binding = 2) writeonly buffer O { sfloat o[]; };
+layout(std430, binding = 2) writeonly buffer O4 { sfloat4 o4[]; };
 
 void main() {
   const int i = gid();
@@ -31,7 +31,7 @@ void main() {
       o4[i] = a4[(i / blk) * row + off + i % blk];
     } else {
       const int r = i % row - off;
-      o4[i] = r >= 0 && r < blk ? a4[(i / row) * blk + r] : vec4(0.0);
+      o4[i] = r >= 0 && r < blk ? a4[(i / row) * blk + r] : sfloat4(0.0);
     }
   } else if (MODE == 0) {
     o[(i / blk) * row + off + i % blk] = a[i];
@@ -39,6 +39,6 @@ void main() {
     o[i] = a[(i / blk) * row + off + i % blk];
   } else {
     const int r = i % row - off;
-    o[i] = r >= 0 && r < blk ? a[(i / row) * blk + r] : 0.0;
+    o[i] = r >= 0 && r < blk ? a[(i / row) * blk + r] : sfloat(0.0);
   }
 }

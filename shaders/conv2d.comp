@@ -44,9 +44,9 @@ layout(constant_id = 13) const int TN = 64;
 layout(constant_id = 14) const int TK = 16;
 layout(local_size_x_id = 15) in;
 
-layout(std430, binding = 0) readonly buffer Src { float src[]; };
-layout(std430, binding = 1) readonly buffer Wt { float wt[]; };
-layout(std430, binding = 2) writeonly buffer Dst { float dst[]; };
+layout(std430, binding = 0) readonly buffer Src { sfloat src[]; };
+layout(std430, binding = 1) readonly buffer Wt { sfloat wt[]; };
+layout(std430, binding = 2) writeonly buffer Dst { sfloat dst[]; };
 #include "conv_epilogue.glsl"
 
 const int TAPS = KH * KW;
@@ -94,10 +94,10 @@ void main() {
       float v = 0.0;
       if (gm < M && ka < K) {
         if (TRANSPOSED == 0) {
-          v = wt[(g * M + gm) * K + ka];
+          v = float(wt[(g * M + gm) * K + ka]);
         } else {
           const int c = ka / TAPS, t = ka - c * TAPS;
-          v = wt[((g * CSG + c) * M + gm) * TAPS + t];
+          v = float(wt[((g * CSG + c) * M + gm) * TAPS + t]);
         }
       }
       As[acol * (TM / 4) + m / 4][m % 4] = v;
@@ -107,17 +107,18 @@ void main() {
       float v = 0.0;
       if (bin && k < K) {
         if (POINTWISE != 0) {
-          v = src[sbase + k * HWS + bpix];
+          v = float(src[sbase + k * HWS + bpix]);
         } else {
           const int c = k / TAPS, t = k - c * TAPS, i = t / KW, j = t - i * KW;
           if (TRANSPOSED == 0) {
             const int iy = y0 + i * DH, ix = x0 + j * DW;
-            if (iy >= 0 && iy < HS && ix >= 0 && ix < WS) v = src[sbase + c * HWS + iy * WS + ix];
+            if (iy >= 0 && iy < HS && ix >= 0 && ix < WS)
+              v = float(src[sbase + c * HWS + iy * WS + ix]);
           } else {
             const int ry = y0 - i * DH, rx = x0 - j * DW;
             if (ry >= 0 && rx >= 0 && ry % SH == 0 && rx % SW == 0) {
               const int oy = ry / SH, ox = rx / SW;
-              if (oy < HS && ox < WS) v = src[sbase + c * HWS + oy * WS + ox];
+              if (oy < HS && ox < WS) v = float(src[sbase + c * HWS + oy * WS + ox]);
             }
           }
         }
@@ -143,10 +144,10 @@ void main() {
     const int img = n / HWD, pix = n - img * HWD;
     const int o = (img * CD + g * M + m) * HWD + pix;
     if (n < NP) {
-      if (m < M) dst[o] = epilogue(acc0[j], g * M + m, o);
-      if (m + 1 < M) dst[o + HWD] = epilogue(acc1[j], g * M + m + 1, o + HWD);
-      if (m + 2 < M) dst[o + 2 * HWD] = epilogue(acc2[j], g * M + m + 2, o + 2 * HWD);
-      if (m + 3 < M) dst[o + 3 * HWD] = epilogue(acc3[j], g * M + m + 3, o + 3 * HWD);
+      if (m < M) dst[o] = SF(epilogue(acc0[j], g * M + m, o));
+      if (m + 1 < M) dst[o + HWD] = SF(epilogue(acc1[j], g * M + m + 1, o + HWD));
+      if (m + 2 < M) dst[o + 2 * HWD] = SF(epilogue(acc2[j], g * M + m + 2, o + 2 * HWD));
+      if (m + 3 < M) dst[o + 3 * HWD] = SF(epilogue(acc3[j], g * M + m + 3, o + 3 * HWD));
     }
   }
 }

@@ -41,15 +41,15 @@ layout(constant_id = 14) const int PW = 0;
 
 layout(constant_id = 16) const int VEC = 0;
 
-layout(std430, binding = 0) readonly buffer Src { float src[]; };
+layout(std430, binding = 0) readonly buffer Src { sfloat src[]; };
 // The same buffer read four floats at a time (VEC 1): a load is a loop over the SIMD lanes on
 // lavapipe, so a vec4 load costs little more than a float.
-layout(std430, binding = 0) readonly buffer Src4 { vec4 src4[]; };
-layout(std430, binding = 1) readonly buffer Wt { float wt[]; };
+layout(std430, binding = 0) readonly buffer Src4 { sfloat4 src4[]; };
+layout(std430, binding = 1) readonly buffer Wt { sfloat wt[]; };
 layout(constant_id = 17) const int VEC_OUT = 0;
-layout(std430, binding = 2) writeonly buffer Dst { float dst[]; };
+layout(std430, binding = 2) writeonly buffer Dst { sfloat dst[]; };
 // VEC_OUT 1 (WD % 4 == 0, RN % 4 == 0): outputs are stored four at a time.
-layout(std430, binding = 2) writeonly buffer Dst4 { vec4 dst4[]; };
+layout(std430, binding = 2) writeonly buffer Dst4 { sfloat4 dst4[]; };
 #include "conv_epilogue.glsl"
 
 // Source columns one row segment reads, relative to its first: forward, RN pixels at stride SW
@@ -137,7 +137,7 @@ void main() {
         // Columns outside the row read a clamped vec4 and are zeroed below.
         const int q0 = (col0 - OFFM) / 4, rq = rowbase / 4, W4 = WS / 4;
         vec4 v[NV];
-        [[unroll]] for (int k = 0; k < NV; ++k) v[k] = src4[rq + clamp(q0 + k, 0, W4 - 1)];
+        [[unroll]] for (int k = 0; k < NV; ++k) v[k] = vec4(src4[rq + clamp(q0 + k, 0, W4 - 1)]);
         [[unroll]] for (int e = 0; e < RW; ++e) {
           const int ix = col0 + e;
           r[e] = rowok && ix >= 0 && ix < WS ? v[(OFFM + e) / 4][(OFFM + e) % 4] : 0.0;
@@ -145,13 +145,13 @@ void main() {
       } else {
         [[unroll]] for (int e = 0; e < RW; ++e) {
           const int ix = col0 + e;
-          const float v = src[rowbase + clamp(ix, 0, WS - 1)];
+          const float v = float(src[rowbase + clamp(ix, 0, WS - 1)]);
           r[e] = rowok && ix >= 0 && ix < WS ? v : 0.0;
         }
       }
 #ifdef SEGRT_WEIGHT_SHUFFLE
       float wv[NWB];
-      [[unroll]] for (int k = 0; k < NWB; ++k) wv[k] = wt[wl[k] + c * cstride + ki * KW];
+      [[unroll]] for (int k = 0; k < NWB; ++k) wv[k] = float(wt[wl[k] + c * cstride + ki * KW]);
 #endif
       [[unroll]] for (int kj = 0; kj < KW; ++kj) {
         const int t = c * cstride + ki * KW + kj;
@@ -159,7 +159,7 @@ void main() {
 #ifdef SEGRT_WEIGHT_SHUFFLE
           const float w = subgroupShuffle(wv[(m * KW + kj) / SG], (m * KW + kj) % SG);
 #else
-          const float w = wt[wrow[m] + t];
+          const float w = float(wt[wrow[m] + t]);
 #endif
           [[unroll]] for (int n = 0; n < RN; ++n) {
             if (TRANSPOSED == 0) {
@@ -187,13 +187,13 @@ void main() {
         [[unroll]] for (int n = 0; n < RN; n += 4) {
           const int i = base + ox0 + n;
           if (ox0 + n < WD)
-            dst4[i / 4] = vec4(epilogue(acc[n], co, i), epilogue(acc[n + 1], co, i + 1),
-                               epilogue(acc[n + 2], co, i + 2), epilogue(acc[n + 3], co, i + 3));
+            dst4[i / 4] = SF4(vec4(epilogue(acc[n], co, i), epilogue(acc[n + 1], co, i + 1),
+                               epilogue(acc[n + 2], co, i + 2), epilogue(acc[n + 3], co, i + 3)));
         }
       } else {
         [[unroll]] for (int n = 0; n < RN; ++n) {
           const int ox = ox0 + n;
-          if (ox < WD) dst[base + ox] = epilogue(acc[n], co, base + ox);
+          if (ox < WD) dst[base + ox] = SF(epilogue(acc[n], co, base + ox));
         }
       }
     }

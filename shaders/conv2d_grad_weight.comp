@@ -35,9 +35,10 @@ layout(constant_id = 13) const int TN = 64;
 layout(constant_id = 14) const int TK = 16;
 layout(local_size_x_id = 15) in;
 
-layout(std430, binding = 0) readonly buffer X { float x[]; };
-layout(std430, binding = 1) readonly buffer DY { float dy[]; };
-layout(std430, binding = 2) writeonly buffer Out { float o[]; };
+layout(std430, binding = 0) readonly buffer X { sfloat x[]; };
+layout(std430, binding = 1) readonly buffer DY { sfloat dy[]; };
+layout(std430, binding = 2) writeonly buffer Out { sfloat o[]; };
+layout(std430, binding = 2) writeonly buffer Out32 { float o32[]; };  // slices (scratch)
 
 const int TAPS = KH * KW;
 const int WG = (TM / 4) * (TN / 4);
@@ -81,7 +82,7 @@ void main() {
     const int dybase = (img * CO + g * M + m0) * HWO + pix;
     for (int q = 0; q < QA; ++q) {
       const int m = lk + q * (WG / TK);
-      As[lr * (TM / 4) + m / 4][m % 4] = rin && m0 + m < M ? dy[dybase + m * HWO] : 0.0;
+      As[lr * (TM / 4) + m / 4][m % 4] = rin && m0 + m < M ? float(dy[dybase + m * HWO]) : 0.0;
     }
     const int xbase = (img * CI + g * CIG) * HW;
     const int y0 = oy * SH - PH, x0 = ox * SW - PW;
@@ -90,10 +91,10 @@ void main() {
       float v = 0.0;
       if (rin && coff[q] >= 0) {
         if (POINTWISE != 0) {
-          v = x[xbase + coff[q] + pix];
+          v = float(x[xbase + coff[q] + pix]);
         } else {
           const int iy = y0 + di[q], ix = x0 + dj[q];
-          if (iy >= 0 && iy < H && ix >= 0 && ix < W) v = x[xbase + coff[q] + iy * W + ix];
+          if (iy >= 0 && iy < H && ix >= 0 && ix < W) v = float(x[xbase + coff[q] + iy * W + ix]);
         }
       }
       Bs[lr * (TN / 4) + kk / 4][kk % 4] = v;
@@ -116,7 +117,8 @@ void main() {
     const int row = (s * CO + g * M + m) * K;
     for (int j = 0; j < 4; ++j) {
       const int k = n0 + tx * 4 + j;
-      if (k < K) o[row + k] = acc[i][j];
+      if (k < K && scratch_binding(2)) o32[row + k] = acc[i][j];
+      else if (k < K) o[row + k] = SF(acc[i][j]);
     }
   }
 }

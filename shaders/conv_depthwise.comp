@@ -30,9 +30,10 @@ layout(constant_id = 4) const int DH = 1;
 layout(constant_id = 5) const int DW = 1;
 layout(constant_id = 10) const int MODE = 0;
 
-layout(std430, binding = 0) readonly buffer Src { float src[]; };
-layout(std430, binding = 1) readonly buffer Wt { float wt[]; };
-layout(std430, binding = 2) writeonly buffer Dst { float dst[]; };
+layout(std430, binding = 0) readonly buffer Src { sfloat src[]; };
+layout(std430, binding = 1) readonly buffer Wt { sfloat wt[]; };
+layout(std430, binding = 2) writeonly buffer Dst { sfloat dst[]; };
+layout(std430, binding = 2) writeonly buffer Dst32 { float dst32[]; };  // MODE 2 slices (scratch)
 #include "conv_epilogue.glsl"
 
 const int TAPS = KH * KW;
@@ -50,14 +51,14 @@ void weight_partials() {
   for (int r = s * L + lid; r < rend; r += 64) {
     const int img = r / HWO, pix = r - img * HWO;
     const int oy = pix / WO, ox = pix - oy * WO;
-    const float g = wt[(img * C + c) * HWO + pix];
+    const float g = float(wt[(img * C + c) * HWO + pix]);
     const int base = (img * C + c) * HW, y0 = oy * SH - PH, x0 = ox * SW - PW;
     for (int i = 0; i < KH; ++i) {
       const int iy = y0 + i * DH;
       if (iy < 0 || iy >= H) continue;
       for (int j = 0; j < KW; ++j) {
         const int ix = x0 + j * DW;
-        if (ix >= 0 && ix < W) acc[i * KW + j] += g * src[base + iy * W + ix];
+        if (ix >= 0 && ix < W) acc[i * KW + j] += g * float(src[base + iy * W + ix]);
       }
     }
   }
@@ -68,7 +69,10 @@ void weight_partials() {
       for (int t = 0; t < TAPS; ++t) red[t * 64 + lid] += red[t * 64 + lid + h];
     barrier();
   }
-  for (int t = lid; t < TAPS; t += 64) dst[(s * p.dims[1] + c) * TAPS + t] = red[t * 64];
+  for (int t = lid; t < TAPS; t += 64) {
+    if (scratch_binding(2)) dst32[(s * p.dims[1] + c) * TAPS + t] = red[t * 64];
+    else dst[(s * p.dims[1] + c) * TAPS + t] = SF(red[t * 64]);
+  }
 }
 
 void main() {
@@ -90,7 +94,8 @@ void main() {
       if (iy < 0 || iy >= HS) continue;
       for (int kj = 0; kj < KW; ++kj) {
         const int ix = x0 + kj * DW;
-        if (ix >= 0 && ix < WS) acc += wt[wbase + ki * KW + kj] * src[base + iy * WS + ix];
+        if (ix >= 0 && ix < WS)
+          acc += float(wt[wbase + ki * KW + kj]) * float(src[base + iy * WS + ix]);
       }
     }
   } else {
@@ -100,9 +105,9 @@ void main() {
       for (int kj = 0; kj < KW; ++kj) {
         const int rx = x + PW - kj * DW;
         if (rx >= 0 && rx % SW == 0 && rx / SW < WS)
-          acc += wt[wbase + ki * KW + kj] * src[base + (ry / SH) * WS + rx / SW];
+          acc += float(wt[wbase + ki * KW + kj]) * float(src[base + (ry / SH) * WS + rx / SW]);
       }
     }
   }
-  dst[i] = epilogue(acc, c, i);
+  dst[i] = SF(epilogue(acc, c, i));
 }

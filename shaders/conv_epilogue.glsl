@@ -17,17 +17,17 @@ layout(constant_id = 7) const int HAS_BIAS = 0;
 layout(constant_id = 8) const int HAS_AFFINE = 0;
 layout(constant_id = 9) const int HAS_RESIDUAL = 0;
 
-layout(std430, binding = 3) readonly buffer Bias { float bias[]; };
+layout(std430, binding = 3) readonly buffer Bias { sfloat bias[]; };
 layout(std430, binding = 4) readonly buffer Scale { float scale[]; };
 layout(std430, binding = 5) readonly buffer Shift { float shift[]; };
-layout(std430, binding = 6) readonly buffer Residual { float residual[]; };
+layout(std430, binding = 6) readonly buffer Residual { sfloat residual[]; };
 
 // Output element `i` of channel `c` from its accumulated sum.
 float epilogue(float acc, int c, int i) {
   float v = acc;
-  if (HAS_BIAS != 0) v += bias[c];
+  if (HAS_BIAS != 0) v += float(bias[c]);
   if (HAS_AFFINE != 0) v = v * scale[c] + shift[c];
-  if (HAS_RESIDUAL != 0) v += residual[i];
+  if (HAS_RESIDUAL != 0) v += float(residual[i]);
   if (ACT == 1) v = v > 0.0 ? v : 0.0;
   else if (ACT == 2) v = v > 0.0 ? v : p.alpha * v;
   else if (ACT == 3) v = 1.0 / (1.0 + exp(-v));

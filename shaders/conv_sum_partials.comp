@@ -5,10 +5,12 @@
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
+layout(std430, binding = 0) readonly buffer A32 { float a32[]; };  // scratch: fp32
+
 void main() {
   const int i = gid();
   if (i >= p.n) return;
   float s = 0.0;
-  for (int k = 0; k < p.red; ++k) s += a[k * p.n + i];
-  o[i] = s;
+  for (int k = 0; k < p.red; ++k) s += a32[k * p.n + i];
+  o[i] = SF(s);
 }

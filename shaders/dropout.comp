@@ -22,12 +22,12 @@ void main() {
   const int i = gid();
   if (i >= p.n) return;
   // The key is a non-negative integer held in a float: split it into two 32-bit halves.
-  const float kv = b[0];
+  const float kv = float(b[0]);
   const float khi = floor(kv / 4294967296.0);
   const uvec2 key = uvec2(uint(kv - khi * 4294967296.0), uint(khi));
   const uint g = uint(i / p.dims[3]);
   const uvec4 w = philox4x32_10(uvec4(g >> 2, 0u, key.x, key.y),
                                 uvec2(uint(p.dims[0]), uint(p.dims[1])));
   const uint word = w[g & 3u];
-  o[i] = (word >> 8) >= uint(p.dims[2]) ? a[i] * p.alpha : 0.0;
+  o[i] = SF((word >> 8) >= uint(p.dims[2]) ? float(a[i]) * p.alpha : 0.0);
 }

@@ -16,7 +16,7 @@ void main() {
   const int i = gid();
   if (i >= p.n) return;
   if (OP == FILL) {
-    o[i] = p.alpha;
+    o[i] = SF(p.alpha);
     return;
   }
   int ia = i, ib = i;
@@ -24,11 +24,11 @@ void main() {
     SEGRT_OFFSET(i, p.sa, ia);
     SEGRT_OFFSET(i, p.sb, ib);
   }
-  const float x = a[ia];
+  const float x = float(a[ia]);
   float r;
-  if (OP == ADD) r = x + b[ib];
-  else if (OP == SUB) r = x - b[ib];
-  else if (OP == MUL) r = x * b[ib];
+  if (OP == ADD) r = x + float(b[ib]);
+  else if (OP == SUB) r = x - float(b[ib]);
+  else if (OP == MUL) r = x * float(b[ib]);
   else if (OP == SCALE) r = p.alpha * x;
   else if (OP == EXPAND) r = x;
   else if (OP == RELU) r = x > 0.0 ? x : 0.0;
@@ -37,10 +37,10 @@ void main() {
   // tanh via exp of a non-positive argument: no overflow for large |x|.
   else if (OP == TANH) { float e = exp(-2.0 * abs(x)); r = sign(x) * (1.0 - e) / (1.0 + e); }
   else if (OP == SILU) r = x * sigm(x);
-  else if (OP == RELU_G) r = x > 0.0 ? b[ib] : 0.0;
-  else if (OP == LEAKY_G) r = (x > 0.0 ? 1.0 : p.alpha) * b[ib];
-  else if (OP == SIGMOID_G) r = x * (1.0 - x) * b[ib];
-  else if (OP == TANH_G) r = (1.0 - x * x) * b[ib];
-  else if (OP == SILU_G) { float s = sigm(x); r = s * (1.0 + x * (1.0 - s)) * b[ib]; }
-  o[i] = r;
+  else if (OP == RELU_G) r = x > 0.0 ? float(b[ib]) : 0.0;
+  else if (OP == LEAKY_G) r = (x > 0.0 ? 1.0 : p.alpha) * float(b[ib]);
+  else if (OP == SIGMOID_G) r = x * (1.0 - x) * float(b[ib]);
+  else if (OP == TANH_G) r = (1.0 - x * x) * float(b[ib]);
+  else if (OP == SILU_G) { float s = sigm(x); r = s * (1.0 + x * (1.0 - s)) * float(b[ib]); }
+  o[i] = SF(r);
 }

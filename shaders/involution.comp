@@ -34,7 +34,7 @@ void main() {
       for (int kx = 0; kx < K; ++kx) {
         const int ix = ox * SX + DX * kx - PX;
         if (ix < 0 || ix >= W) continue;
-        acc += b[kbase + (ky * K + kx) * ohw] * a[xbase + iy * W + ix];
+        acc += float(b[kbase + (ky * K + kx) * ohw]) * float(a[xbase + iy * W + ix]);
       }
     }
   } else if (MODE == 1) {
@@ -49,7 +49,7 @@ void main() {
         const int tx = ix + PX - DX * kx;
         if (tx < 0 || tx % SX != 0 || tx / SX >= Wo) continue;
         const int o_ = oy * Wo + tx / SX;
-        acc += a[kbase + (ky * K + kx) * ohw + o_] * b[gbase + o_];
+        acc += float(a[kbase + (ky * K + kx) * ohw + o_]) * float(b[gbase + o_]);
       }
     }
   } else {
@@ -59,8 +59,8 @@ void main() {
     if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
       const int ch0 = n * C + gi * cg;
       for (int c = 0; c < cg; ++c)
-        acc += b[(ch0 + c) * ohw + oy * Wo + ox] * a[(ch0 + c) * H * W + iy * W + ix];
+        acc += float(b[(ch0 + c) * ohw + oy * Wo + ox]) * float(a[(ch0 + c) * H * W + iy * W + ix]);
     }
   }
-  o[i] = acc;
+  o[i] = SF(acc);
 }

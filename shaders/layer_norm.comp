@@ -10,12 +10,12 @@
 #define SEGRT_CUSTOM_BUFFERS
 #include "common.glsl"
 
-layout(std430, binding = 0) readonly buffer B0 { float x[]; };
-layout(std430, binding = 1) readonly buffer B1 { float gamma[]; };
-layout(std430, binding = 2) readonly buffer B2 { float b2[]; };
-layout(std430, binding = 3) buffer B3 { float b3[]; };
-layout(std430, binding = 4) buffer B4 { float b4[]; };
-layout(std430, binding = 5) writeonly buffer B5 { float b5[]; };
+layout(std430, binding = 0) readonly buffer B0 { sfloat x[]; };
+layout(std430, binding = 1) readonly buffer B1 { sfloat gamma[]; };
+layout(std430, binding = 2) readonly buffer B2 { sfloat b2[]; };
+layout(std430, binding = 3) buffer B3 { sfloat b3[]; };
+layout(std430, binding = 4) buffer B4 { sfloat b4[]; };
+layout(std430, binding = 5) writeonly buffer B5 { sfloat b5[]; };
 
 layout(constant_id = 0) const int MODE = 0;
 
@@ -26,30 +26,33 @@ void main() {
   const int base = (j / HW) * C * HW + j % HW;
   if (MODE == 0) {
     float mu = 0.0;
-    for (int c = 0; c < C; ++c) mu += x[base + c * HW];
+    for (int c = 0; c < C; ++c) mu += float(x[base + c * HW]);
     mu /= float(C);
     float ss = 0.0;
     for (int c = 0; c < C; ++c) {
-      const float d = x[base + c * HW] - mu;
+      const float d = float(x[base + c * HW]) - mu;
       ss += d * d;
     }
     const float inv = 1.0 / sqrt(ss / float(C) + p.alpha);
-    b4[j] = mu;
-    b5[j] = inv;
-    for (int c = 0; c < C; ++c) b3[base + c * HW] = (x[base + c * HW] - mu) * inv * gamma[c] + b2[c];
+    b4[j] = SF(mu);
+    b5[j] = SF(inv);
+    for (int c = 0; c < C; ++c) {
+      const int k = base + c * HW;
+      b3[k] = SF((float(x[k]) - mu) * inv * float(gamma[c]) + float(b2[c]));
+    }
     return;
   }
-  const float mu = b2[j], inv = b3[j];
+  const float mu = float(b2[j]), inv = float(b3[j]);
   float sg = 0.0, sgx = 0.0;
   for (int c = 0; c < C; ++c) {
-    const float g = b4[base + c * HW] * gamma[c];
+    const float g = float(b4[base + c * HW]) * float(gamma[c]);
     sg += g;
-    sgx += g * (x[base + c * HW] - mu) * inv;
+    sgx += g * (float(x[base + c * HW]) - mu) * inv;
   }
   sg /= float(C);
   sgx /= float(C);
   for (int c = 0; c < C; ++c) {
     const int k = base + c * HW;
-    b5[k] = inv * (b4[k] * gamma[c] - sg - (x[k] - mu) * inv * sgx);
+    b5[k] = SF(inv * (float(b4[k]) * float(gamma[c]) - sg - (float(x[k]) - mu) * inv * sgx));
   }
 }

@@ -14,10 +14,10 @@
 #include "common.glsl"
 
 layout(std430, binding = 0) readonly buffer Part { float part[]; };
-layout(std430, binding = 1) writeonly buffer O1 { float o1[]; };
-layout(std430, binding = 2) writeonly buffer O2 { float o2[]; };
-layout(std430, binding = 3) buffer RMean { float rmean[]; };
-layout(std430, binding = 4) buffer RVar { float rvar[]; };
+layout(std430, binding = 1) writeonly buffer O1 { sfloat o1[]; };
+layout(std430, binding = 2) writeonly buffer O2 { sfloat o2[]; };
+layout(std430, binding = 3) buffer RMean { sfloat rmean[]; };
+layout(std430, binding = 4) buffer RVar { sfloat rvar[]; };
 
 layout(constant_id = 0) const int MODE = 0;
 
@@ -32,8 +32,8 @@ void main() {
       sdy += part[first + 2 * s];
       sdyx += part[first + 2 * s + 1];
     }
-    o1[c] = sdyx;
-    o2[c] = sdy;
+    o1[c] = SF(sdyx);
+    o2[c] = SF(sdy);
     return;
   }
   float cnt = 0.0, mu = 0.0, m2 = 0.0;
@@ -46,8 +46,8 @@ void main() {
     cnt = nt;
   }
   const float mom = intBitsToFloat(p.ex[2]);
-  o1[c] = mu;
-  o2[c] = 1.0 / sqrt(m2 / float(M) + p.alpha);
-  rmean[c] = mom * rmean[c] + (1.0 - mom) * mu;
-  rvar[c] = mom * rvar[c] + (1.0 - mom) * (m2 / float(M - 1));
+  o1[c] = SF(mu);
+  o2[c] = SF(1.0 / sqrt(m2 / float(M) + p.alpha));
+  rmean[c] = SF(mom * float(rmean[c]) + (1.0 - mom) * mu);
+  rvar[c] = SF(mom * float(rvar[c]) + (1.0 - mom) * (m2 / float(M - 1)));
 }

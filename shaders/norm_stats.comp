@@ -18,10 +18,10 @@
 layout(local_size_x = 128) in;
 #include "common.glsl"
 
-layout(std430, binding = 0) readonly buffer X { float x[]; };
-layout(std430, binding = 1) readonly buffer Mean { float mean[]; };
-layout(std430, binding = 2) readonly buffer Inv { float inv[]; };
-layout(std430, binding = 3) readonly buffer DY { float dy[]; };
+layout(std430, binding = 0) readonly buffer X { sfloat x[]; };
+layout(std430, binding = 1) readonly buffer Mean { sfloat mean[]; };
+layout(std430, binding = 2) readonly buffer Inv { sfloat inv[]; };
+layout(std430, binding = 3) readonly buffer DY { sfloat dy[]; };
 layout(std430, binding = 4) writeonly buffer Part { float part[]; };
 
 layout(constant_id = 0) const int MODE = 0;
@@ -39,11 +39,11 @@ void main() {
   const int end = min(N * HW, (s + 1) * chunk);
   float mu = 0.0, ivs = 0.0;
   if (MODE == 1) {
-    mu = mean[c];
-    ivs = inv[c];
+    mu = float(mean[c]);
+    ivs = float(inv[c]);
   } else if (MODE == 2) {
-    mu = mean[c];
-    ivs = 1.0 / sqrt(inv[c] + p.alpha);
+    mu = float(mean[c]);
+    ivs = 1.0 / sqrt(float(inv[c]) + p.alpha);
   }
   float cnt = 0.0, a0 = 0.0, a1 = 0.0;  // MODE 0: count, mean, M2; else -, sum dy, sum dy*xhat
   int k = s * chunk + lid;
@@ -53,17 +53,17 @@ void main() {
       const int off = (n * C + c) * HW + i;
       if (MODE == 0) {
         cnt += 1.0;
-        const float d = x[off] - a0;
+        const float d = float(x[off]) - a0;
         a0 += d / cnt;
-        a1 += d * (x[off] - a0);
+        a1 += d * (float(x[off]) - a0);
       } else {
         if (MODE == 3) {
-          mu = mean[n * HW + i];
-          ivs = inv[n * HW + i];
+          mu = float(mean[n * HW + i]);
+          ivs = float(inv[n * HW + i]);
         }
-        const float gy = dy[off];
+        const float gy = float(dy[off]);
         a0 += gy;
-        a1 += gy * (x[off] - mu) * ivs;
+        a1 += gy * (float(x[off]) - mu) * ivs;
       }
       i += LOCAL;
       while (i >= HW) {

@@ -13,11 +13,11 @@ layout(local_size_x = 256) in;
 #include "fmath.glsl"
 #include "wg_sum.glsl"
 
-layout(std430, binding = 0) buffer Param { float param[]; };
-layout(std430, binding = 1) readonly buffer Grad { float grad[]; };
-layout(std430, binding = 2) buffer M { float m1[]; };  // sgd: momentum buffer; adam: m
-layout(std430, binding = 3) buffer V { float v2[]; };  // adam: v (sgd: unused)
-layout(std430, binding = 4) readonly buffer Hyper { float hyper[]; };
+layout(std430, binding = 0) buffer Param { sfloat param[]; };
+layout(std430, binding = 1) readonly buffer Grad { sfloat grad[]; };
+layout(std430, binding = 2) buffer M { sfloat m1[]; };  // sgd: momentum buffer; adam: m
+layout(std430, binding = 3) buffer V { sfloat v2[]; };  // adam: v (sgd: unused)
+layout(std430, binding = 4) readonly buffer Hyper { sfloat hyper[]; };
 layout(std430, binding = 5) writeonly buffer Partial { float partial[]; };
 
 layout(constant_id = 0) const int ADAM = 0;
@@ -37,27 +37,27 @@ void main() {
   const int i = wg * 256 + int(gl_LocalInvocationID.x);
   float d2 = 0.0;
   if (i < p.n) {
-    const float lr = hyper[0], pi = param[i];
+    const float lr = float(hyper[0]), pi = float(param[i]);
     float d;
     if (ADAM == 0) {
       // PyTorch SGD (dampening 0).
-      const float g = grad[i] + WD * pi;
-      const float b = B1 * m1[i] + g;
-      m1[i] = b;
+      const float g = float(grad[i]) + WD * pi;
+      const float b = B1 * float(m1[i]) + g;
+      m1[i] = SF(b);
       d = lr * (FLAG != 0 ? g + B1 * b : b);
     } else {
-      const float t = hyper[1];
+      const float t = float(hyper[1]);
       const float step = lr / -expm1f(t * LN_B1);     // lr / (1 - beta1^t)
       const float inv_bc2 = 1.0 / -expm1f(t * LN_B2);  // 1 / (1 - beta2^t)
       const float l2 = FLAG != 0 ? 0.0 : WD, decay = FLAG != 0 ? lr * WD : 0.0;
-      const float g = grad[i] + l2 * pi;
-      const float mi = B1 * m1[i] + C1 * g;
-      const float vi = B2 * v2[i] + C2 * g * g;
-      m1[i] = mi;
-      v2[i] = vi;
+      const float g = float(grad[i]) + l2 * pi;
+      const float mi = B1 * float(m1[i]) + C1 * g;
+      const float vi = B2 * float(v2[i]) + C2 * g * g;
+      m1[i] = SF(mi);
+      v2[i] = SF(vi);
       d = decay * pi + step * mi / (sqrt(vi * inv_bc2) + EPS);
     }
-    param[i] = pi - d;
+    param[i] = SF(pi - d);
     d2 = d * d;
   }
   const float s = wg_sum(vec3(d2, 0.0, 0.0)).x;

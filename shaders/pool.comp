@@ -38,10 +38,10 @@ int argmax(int base, int oy, int ox) {
   window(oy, ox, y0, y1, x0, x1);
   const int W = p.dims[1];
   int best = y0 * W + x0;
-  float bv = a[base + best];
+  float bv = float(a[base + best]);
   for (int iy = y0; iy < y1; ++iy)
     for (int ix = x0; ix < x1; ++ix) {
-      const float v = a[base + iy * W + ix];
+      const float v = float(a[base + iy * W + ix]);
       if (v > bv || (isnan(v) && !isnan(bv))) {
         bv = v;
         best = iy * W + ix;
@@ -64,25 +64,25 @@ void main() {
     int y0, y1, x0, x1;
     window(oy, ox, y0, y1, x0, x1);
     const int best = MODE == 4 ? argmax(base, oy, ox) : -1;
-    const float g = MODE == 4 ? b[i] : a[i] / divisor(y0, y1, x0, x1);
+    const float g = MODE == 4 ? float(b[i]) : float(a[i]) / divisor(y0, y1, x0, x1);
     for (int iy = y0; iy < y1; ++iy)
       for (int ix = x0; ix < x1; ++ix)
-        o[base + iy * W + ix] = MODE == 5 || iy * W + ix == best ? g : 0.0;
+        o[base + iy * W + ix] = SF(MODE == 5 || iy * W + ix == best ? g : 0.0);
     return;
   }
   if (MODE < 2) {
     const int ox = i % Wo, oy = (i / Wo) % Ho, plane = i / (Wo * Ho);
     const int base = plane * H * W;
     if (MODE == 0) {
-      o[i] = a[base + argmax(base, oy, ox)];
+      o[i] = SF(float(a[base + argmax(base, oy, ox)]));
       return;
     }
     int y0, y1, x0, x1;
     window(oy, ox, y0, y1, x0, x1);
     float s = 0.0;
     for (int iy = y0; iy < y1; ++iy)
-      for (int ix = x0; ix < x1; ++ix) s += a[base + iy * W + ix];
-    o[i] = s / divisor(y0, y1, x0, x1);
+      for (int ix = x0; ix < x1; ++ix) s += float(a[base + iy * W + ix]);
+    o[i] = SF(s / divisor(y0, y1, x0, x1));
     return;
   }
   const int ix = i % W, iy = (i / W) % H, plane = i / (W * H);
@@ -95,12 +95,12 @@ void main() {
   for (int oy = oy0; oy <= oy1; ++oy)
     for (int ox = ox0; ox <= ox1; ++ox) {
       if (MODE == 2) {
-        if (argmax(xbase, oy, ox) == me) acc += b[ybase + oy * Wo + ox];
+        if (argmax(xbase, oy, ox) == me) acc += float(b[ybase + oy * Wo + ox]);
       } else {
         int y0, y1, x0, x1;
         window(oy, ox, y0, y1, x0, x1);
-        acc += a[ybase + oy * Wo + ox] / divisor(y0, y1, x0, x1);
+        acc += float(a[ybase + oy * Wo + ox]) / divisor(y0, y1, x0, x1);
       }
     }
-  o[i] = acc;
+  o[i] = SF(acc);
 }

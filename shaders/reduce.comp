@@ -6,6 +6,9 @@
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
+// The partials of reduce_split when binding 0 is scratch (fp32 in both variants).
+layout(std430, binding = 0) readonly buffer A32 { float a32[]; };
+
 void main() {
   const int i = gid();
   if (i >= p.n) return;
@@ -18,7 +21,7 @@ void main() {
       off += (f % p.rdims[d]) * p.sb[d];
       f /= p.rdims[d];
     }
-    s += a[off];
+    s += scratch_binding(0) ? a32[off] : float(a[off]);
   }
-  o[i] = s / p.alpha;
+  o[i] = SF(s / p.alpha);
 }

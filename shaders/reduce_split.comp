@@ -11,6 +11,8 @@
 layout(local_size_x = 128) in;
 #include "common.glsl"
 
+layout(std430, binding = 2) writeonly buffer O32 { float o32[]; };  // partials (scratch)
+
 const int LOCAL = 128;
 shared float part[LOCAL];
 
@@ -40,7 +42,7 @@ void main() {
     // Walk the innermost reduced axis by LOCAL, recomputing the outer offset on wrap only.
     int q = k / rl, r = k % rl, qoff = base + outer_offset(q);
     for (; k < end; k += LOCAL) {
-      acc += a[qoff + r * sl];
+      acc += float(a[qoff + r * sl]);
       r += LOCAL;
       if (r >= rl) {
         q += r / rl;
@@ -55,5 +57,6 @@ void main() {
     if (lid < w) part[lid] += part[lid + w];
     barrier();
   }
-  if (lid == 0) o[g] = part[0] / p.alpha;
+  if (lid == 0 && scratch_binding(2)) o32[g] = part[0] / p.alpha;
+  else if (lid == 0) o[g] = SF(part[0] / p.alpha);
 }

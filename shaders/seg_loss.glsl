@@ -19,8 +19,8 @@ layout(constant_id = 6) const float SMOOTH = 1.0;
 bool region() { return KIND != BCE && KIND != FOCAL && KIND != CE; }
 
 #ifndef SEG_LOSS_NO_LOGITS
-layout(std430, binding = 0) readonly buffer Z { float z[]; };
-layout(std430, binding = 1) readonly buffer T { float tg[]; };
+layout(std430, binding = 0) readonly buffer Z { sfloat z[]; };
+layout(std430, binding = 1) readonly buffer T { sfloat tg[]; };
 
 // Index of channel c of pixel px.
 int at(int px, int c) {
@@ -33,9 +33,9 @@ int at(int px, int c) {
 void softmax_stats(int px, out float m, out float lse) {
   const int K = p.dims[1];
   int jmax = 0;
-  m = z[at(px, 0)];
+  m = float(z[at(px, 0)]);
   for (int c = 1; c < K; ++c) {
-    const float v = z[at(px, c)];
+    const float v = float(z[at(px, c)]);
     if (v > m) {
       m = v;
       jmax = c;
@@ -43,7 +43,7 @@ void softmax_stats(int px, out float m, out float lse) {
   }
   float rest = 0.0;
   for (int c = 0; c < K; ++c)
-    if (c != jmax) rest += exp(z[at(px, c)] - m);
+    if (c != jmax) rest += exp(float(z[at(px, c)]) - m);
   lse = log1pf(rest);
 }
 

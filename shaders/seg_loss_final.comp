@@ -15,8 +15,9 @@ layout(local_size_x = 256) in;
 #include "wg_sum.glsl"
 
 layout(std430, binding = 0) readonly buffer Partial { float partial[]; };
-layout(std430, binding = 1) readonly buffer Dy { float dy[]; };
-layout(std430, binding = 2) writeonly buffer Out { float o[]; };
+layout(std430, binding = 1) readonly buffer Dy { sfloat dy[]; };
+layout(std430, binding = 2) writeonly buffer Out { sfloat o[]; };
+layout(std430, binding = 2) writeonly buffer Out32 { float o32[]; };  // coefficients (scratch)
 
 layout(constant_id = 7) const int GRAD = 0;
 
@@ -72,11 +73,17 @@ void main() {
     } else if (GRAD == 0) {
       if (c >= FIRST) loss += region_loss(s);
     } else {
-      const vec3 g = c >= FIRST ? region_grad(s) * (dy[0] / float(K - FIRST)) : vec3(0.0);
-      o[3 * c] = g.x;
-      o[3 * c + 1] = g.y;
-      o[3 * c + 2] = g.z;
+      const vec3 g = c >= FIRST ? region_grad(s) * (float(dy[0]) / float(K - FIRST)) : vec3(0.0);
+      if (scratch_binding(2)) {
+        o32[3 * c] = g.x;
+        o32[3 * c + 1] = g.y;
+        o32[3 * c + 2] = g.z;
+      } else {
+        o[3 * c] = SF(g.x);
+        o[3 * c + 1] = SF(g.y);
+        o[3 * c + 2] = SF(g.z);
+      }
     }
   }
-  if (lead && GRAD == 0) o[0] = region() ? loss / float(K - FIRST) : loss;
+  if (lead && GRAD == 0) o[0] = SF(region() ? loss / float(K - FIRST) : loss);
 }

@@ -9,14 +9,20 @@
 #include "common.glsl"
 #include "seg_loss.glsl"
 
-layout(std430, binding = 2) readonly buffer Coef { float cf[]; };
-layout(std430, binding = 3) writeonly buffer Dz { float dz[]; };
+layout(std430, binding = 2) readonly buffer Coef { sfloat cf_[]; };
+// Region kinds: per-channel coefficients in scratch (fp32 in both variants).
+layout(std430, binding = 2) readonly buffer Coef32 { float cf32[]; };
+
+float cf(int k) {
+  return scratch_binding(2) ? cf32[k] : float(cf_[k]);
+}
+layout(std430, binding = 3) writeonly buffer Dz { sfloat dz[]; };
 
 // g of element i (channel c) with probability pr, log-probability l.
 float grad_term(int i, int c, float pr, float l) {
-  const float ti = tg[i];
-  if (region()) return cf[3 * c] * ti + cf[3 * c + 1] + cf[3 * c + 2] * pr;
-  const float w = cf[0] / float(p.n);  // dy / pixels
+  const float ti = float(tg[i]);
+  if (region()) return cf(3 * c) * ti + cf(3 * c + 1) + cf(3 * c + 2) * pr;
+  const float w = cf(0) / float(p.n);  // dy / pixels
   if (KIND == CE) return -w * ti;
   // d/dl [-alpha t (1-e^l)^gamma l] = -alpha t [(1-p)^gamma - gamma p l (1-p)^(gamma-1)]
   const float om = -expm1f(l);
@@ -29,21 +35,21 @@ void main() {
   if (px >= p.n) return;
   const int K = p.dims[1];
   if (SOFTMAX == 0) {
-    const float w = cf[0] / (float(p.n) * float(K));  // bce, focal: dy / elements
+    const float w = cf(0) / (float(p.n) * float(K));  // bce, focal: dy / elements
     for (int c = 0; c < K; ++c) {
       const int i = at(px, c);
-      const float zi = z[i];
+      const float zi = float(z[i]);
       float g;
       if (region()) {
         g = grad_term(i, c, sigm(zi), 0.0) * sigm(zi) * sigm(-zi);
       } else if (KIND == FOCAL) {
         float unused;
-        focal_sigmoid(zi, tg[i], unused, g);
+        focal_sigmoid(zi, float(tg[i]), unused, g);
         g *= w;
       } else {
-        g = w * (sigm(zi) - tg[i]);
+        g = w * (sigm(zi) - float(tg[i]));
       }
-      dz[i] = g;
+      dz[i] = SF(g);
     }
     return;
   }
@@ -53,12 +59,12 @@ void main() {
   float acc = 0.0;
   for (int c = 0; c < K; ++c) {
     const int i = at(px, c);
-    const float l = z[i] - m - lse, pr = exp(l), g = grad_term(i, c, pr, l);
+    const float l = float(z[i]) - m - lse, pr = exp(l), g = grad_term(i, c, pr, l);
     acc += wrt_log ? g : pr * g;
   }
   for (int c = 0; c < K; ++c) {
     const int i = at(px, c);
-    const float l = z[i] - m - lse, pr = exp(l), g = grad_term(i, c, pr, l);
-    dz[i] = wrt_log ? g - pr * acc : pr * (g - acc);
+    const float l = float(z[i]) - m - lse, pr = exp(l), g = grad_term(i, c, pr, l);
+    dz[i] = SF(wrt_log ? g - pr * acc : pr * (g - acc));
   }
 }

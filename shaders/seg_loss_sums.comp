@@ -25,7 +25,8 @@ void main() {
       vec3 q = vec3(0.0);
       if (live) {
         const int i = at(px, c);
-        const float pr = SOFTMAX != 0 ? exp(z[i] - m - lse) : sigm(z[i]), ti = tg[i];
+        const float zi = float(z[i]), ti = float(tg[i]);
+        const float pr = SOFTMAX != 0 ? exp(zi - m - lse) : sigm(zi);
         q = KIND == DICE_SQ ? vec3(pr * ti, pr * pr, ti * ti) : vec3(pr * ti, pr, ti);
       }
       q = wg_sum(q);
@@ -42,7 +43,7 @@ void main() {
   if (live)
     for (int c = 0; c < K; ++c) {
       const int i = at(px, c);
-      const float zi = z[i], ti = tg[i];
+      const float zi = float(z[i]), ti = float(tg[i]);
       if (SOFTMAX == 0) {  // bce, or focal on sigmoid
         float l = 0.0, unused;
         if (KIND == FOCAL)

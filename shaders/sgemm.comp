@@ -27,9 +27,9 @@ layout(constant_id = 3) const int TN = 8;
 layout(constant_id = 4) const int BK = 16;
 layout(constant_id = 5) const int SHARED = 1;
 
-layout(std430, binding = 0) readonly buffer MA { vec4 A4[]; };
-layout(std430, binding = 1) readonly buffer MB { vec4 B4[]; };
-layout(std430, binding = 2) writeonly buffer MC { vec4 C4[]; };
+layout(std430, binding = 0) readonly buffer MA { sfloat4 A4[]; };
+layout(std430, binding = 1) readonly buffer MB { sfloat4 B4[]; };
+layout(std430, binding = 2) writeonly buffer MC { sfloat4 C4[]; };
 
 const int WX = int(gl_WorkGroupSize.x);
 const int WY = int(gl_WorkGroupSize.y);
@@ -59,13 +59,13 @@ void main() {
       for (int e = tid; e < BM * (BK / 4); e += threads) {
         const int m = e / (BK / 4), k4 = e % (BK / 4);
         const int gk4 = k40 + k4;
-        const vec4 v = gk4 < K4 ? A4[min(m0 + m, M - 1) * K4 + gk4] : vec4(0.0);
+        const vec4 v = gk4 < K4 ? vec4(A4[min(m0 + m, M - 1) * K4 + gk4]) : vec4(0.0);
         [[unroll]] for (int c = 0; c < 4; ++c) As[(k4 * 4 + c) * BM + m] = v[c];
       }
       for (int e = tid; e < BK * BN4; e += threads) {
         const int k = e / BN4, n4 = e % BN4;
         const int gk = k40 * 4 + k;
-        Bs[e] = gk < K4 * 4 ? B4[gk * N4 + min(n40 + n4, N4 - 1)] : vec4(0.0);
+        Bs[e] = gk < K4 * 4 ? vec4(B4[gk * N4 + min(n40 + n4, N4 - 1)]) : vec4(0.0);
       }
       barrier();
       [[unroll]] for (int k = 0; k < BK; ++k) {
@@ -83,9 +83,9 @@ void main() {
     [[unroll]] for (int j = 0; j < TN4; ++j) bcol[j] = min(n40 + tx + j * WX, N4 - 1);
     vec4 a4[TM];
     for (int k4 = 0; k4 < K4; ++k4) {
-      [[unroll]] for (int i = 0; i < TM; ++i) a4[i] = A4[arow[i] + k4];
+      [[unroll]] for (int i = 0; i < TM; ++i) a4[i] = vec4(A4[arow[i] + k4]);
       [[unroll]] for (int c = 0; c < 4; ++c) {
-        [[unroll]] for (int j = 0; j < TN4; ++j) rb[j] = B4[(k4 * 4 + c) * N4 + bcol[j]];
+        [[unroll]] for (int j = 0; j < TN4; ++j) rb[j] = vec4(B4[(k4 * 4 + c) * N4 + bcol[j]]);
         [[unroll]] for (int i = 0; i < TM; ++i)
           [[unroll]] for (int j = 0; j < TN4; ++j)
             acc[i * TN4 + j] = fma(vec4(a4[i][c]), rb[j], acc[i * TN4 + j]);
@@ -98,7 +98,7 @@ void main() {
     if (gm >= M) continue;
     [[unroll]] for (int j = 0; j < TN4; ++j) {
       const int gn4 = n40 + tx + j * WX;
-      if (gn4 < N4) C4[gm * N4 + gn4] = acc[i * TN4 + j];
+      if (gn4 < N4) C4[gm * N4 + gn4] = sfloat4(acc[i * TN4 + j]);
     }
   }
 }

@@ -13,18 +13,18 @@ void main() {
   const int C = p.dims[0], hw = p.dims[1];
   const int base = (i / hw) * C * hw + i % hw;
   if (GRAD == 0) {
-    float m = a[base];  // subtract the max: exp never overflows
-    for (int c = 1; c < C; ++c) m = max(m, a[base + c * hw]);
+    float m = float(a[base]);  // subtract the max: exp never overflows
+    for (int c = 1; c < C; ++c) m = max(m, float(a[base + c * hw]));
     float s = 0.0;
-    for (int c = 0; c < C; ++c) s += exp(a[base + c * hw] - m);
+    for (int c = 0; c < C; ++c) s += exp(float(a[base + c * hw]) - m);
     const float inv = 1.0 / s;
-    for (int c = 0; c < C; ++c) o[base + c * hw] = exp(a[base + c * hw] - m) * inv;
+    for (int c = 0; c < C; ++c) o[base + c * hw] = SF(exp(float(a[base + c * hw]) - m) * inv);
   } else {
     float dot = 0.0;
-    for (int c = 0; c < C; ++c) dot += a[base + c * hw] * b[base + c * hw];
+    for (int c = 0; c < C; ++c) dot += float(a[base + c * hw]) * float(b[base + c * hw]);
     for (int c = 0; c < C; ++c) {
       const int k = base + c * hw;
-      o[k] = a[k] * (b[k] - dot);
+      o[k] = SF(float(a[k]) * (float(b[k]) - dot));
     }
   }
 }

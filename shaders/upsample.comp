@@ -39,13 +39,13 @@ void main() {
     const int base = plane * H * W;
     const float ly = tap(oy, H, Ho, y0, y1), lx = tap(ox, W, Wo, x0, x1);
     if (BILINEAR == 0) {
-      o[i] = a[base + y0 * W + x0];
+      o[i] = SF(float(a[base + y0 * W + x0]));
       return;
     }
     const int r0 = base + y0 * W, r1 = base + y1 * W;
-    const float top = a[r0 + x0] + lx * (a[r0 + x1] - a[r0 + x0]);
-    const float bot = a[r1 + x0] + lx * (a[r1 + x1] - a[r1 + x0]);
-    o[i] = top + ly * (bot - top);
+    const float top = float(a[r0 + x0]) + lx * (float(a[r0 + x1]) - float(a[r0 + x0]));
+    const float bot = float(a[r1 + x0]) + lx * (float(a[r1 + x1]) - float(a[r1 + x0]));
+    o[i] = SF(top + ly * (bot - top));
     return;
   }
   const int ix = i % W, iy = (i / W) % H, plane = i / (W * H);
@@ -57,7 +57,7 @@ void main() {
     for (int ox = max(0, (ix - 2) * s); ox < min(Wo, (ix + 3) * s); ++ox) {
       const float lx = tap(ox, W, Wo, x0, x1);
       if (x0 != ix && x1 != ix) continue;
-      const float g = a[base + oy * Wo + ox];
+      const float g = float(a[base + oy * Wo + ox]);
       if (BILINEAR == 0) {
         acc += g;
         continue;
@@ -73,5 +73,5 @@ void main() {
       }
     }
   }
-  o[i] = acc;
+  o[i] = SF(acc);
 }

@@ -7,7 +7,8 @@
 namespace segrt {
 
 Predictor::Predictor(const std::string& spec, int batch, int channels, int height, int width,
-                     const std::string& backend, Mode mode, const LossSpec* loss)
+                     const std::string& backend, Mode mode, const LossSpec* loss,
+                     Precision precision)
     : batch_(batch) {
   graph_ = build_model(spec, batch, mode, channels, height, width);
   head_ = graph_.meta.at("head");
@@ -24,7 +25,7 @@ Predictor::Predictor(const std::string& spec, int batch, int channels, int heigh
   }
   graph_.set_outputs(outs);
   key_ = graph_.find("rng_key");
-  backend_ = make_backend(backend);
+  backend_ = make_backend(backend, precision);
   program_ = backend_->compile(graph_, outs);
 }
 

@@ -17,7 +17,8 @@ class Predictor {
  public:
   // `spec` is a zoo spec (a model file's "model"); `loss` may be empty (no loss output).
   Predictor(const std::string& spec, int batch, int channels, int height, int width,
-            const std::string& backend, Mode mode = Mode::Infer, const LossSpec* loss = nullptr);
+            const std::string& backend, Mode mode = Mode::Infer, const LossSpec* loss = nullptr,
+            Precision precision = Precision::Fp32);
 
   void set_params(const ParamStore& params);
   // images: n <= batch() samples [n, C, H, W]; targets (only with a loss): [n, K, H, W].

@@ -207,13 +207,26 @@ Context::Context() {
     q.queueFamilyIndex = queue_family_;
     q.queueCount = 1;
     q.pQueuePriorities = &prio;
+    features_ = std::make_unique<Features>(features_from_env(info_));
     VkDeviceCreateInfo ci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
     ci.queueCreateInfoCount = 1;
     ci.pQueueCreateInfos = &q;
+    // 16-bit storage buffers for the fp16 shader variants, when segrt uses them (core in 1.1,
+    // VK_KHR_16bit_storage before).
+    VkPhysicalDevice16BitStorageFeatures s16{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
+    const char* ext16 = VK_KHR_16BIT_STORAGE_EXTENSION_NAME;
+    if (features_->fp16_storage) {
+      s16.storageBuffer16BitAccess = VK_TRUE;
+      ci.pNext = &s16;
+      if (info_.api_version < VK_API_VERSION_1_1) {
+        ci.enabledExtensionCount = 1;
+        ci.ppEnabledExtensionNames = &ext16;
+      }
+    }
     check(vkCreateDevice(physical_, &ci, nullptr, &device_),
           "creating the device on " + info_.name);
     vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
-    features_ = std::make_unique<Features>(features_from_env(info_));
     cache_ = std::make_unique<PipelineCache>(
         device_, info_, features_->pipeline_cache ? pipeline_cache_dir() : std::string());
   } catch (...) {
@@ -233,10 +246,15 @@ Context::~Context() {
   vkDestroyInstance(instance_, nullptr);
 }
 
-const Pipeline& Context::pipeline(const std::string& shader, const std::vector<int32_t>& spec) {
+const Pipeline& Context::pipeline(const std::string& shader, const std::vector<int32_t>& spec,
+                                  bool fp16_storage, int32_t scratch_mask) {
+  if (fp16_storage && !features_->fp16_storage)
+    throw Error("vulkan: fp16 storage is not available on " + info_.name);
+  if (!fp16_storage) scratch_mask = 0;  // the fp32 variant reads every binding alike
   std::lock_guard<std::mutex> lock(pipelines_mutex_);
-  auto& p = pipelines_[{shader, spec}];
-  if (!p) p = std::make_unique<Pipeline>(device_, *cache_, shader, spec);
+  auto& p = pipelines_[{shader, spec, fp16_storage, scratch_mask}];
+  if (!p)
+    p = std::make_unique<Pipeline>(device_, *cache_, shader, spec, fp16_storage, scratch_mask);
   return *p;
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace segrt::vk {
@@ -70,8 +71,11 @@ class Context {
   const Features& features() const { return *features_; }
 
   // The pipeline of (shader, specialisation constants), created on first use through the
-  // pipeline cache and shared by every program of the process. Thread-safe.
-  const Pipeline& pipeline(const std::string& shader, const std::vector<int32_t>& spec);
+  // pipeline cache and shared by every program of the process. Thread-safe. fp16_storage: the
+  // shader's fp16-storage variant, with scratch_mask (bit k: binding k is a scratch region)
+  // as its SEGRT_SCRATCH constant (shaders/common.glsl).
+  const Pipeline& pipeline(const std::string& shader, const std::vector<int32_t>& spec,
+                           bool fp16_storage = false, int32_t scratch_mask = 0);
   // The on-disk pipeline cache (in memory only when disabled).
   PipelineCache& pipeline_cache() { return *cache_; }
   // Writes the pipeline cache file when pipelines were created since the last save.
@@ -87,7 +91,8 @@ class Context {
   std::unique_ptr<Features> features_;
   std::unique_ptr<PipelineCache> cache_;
   std::mutex pipelines_mutex_;
-  std::map<std::pair<std::string, std::vector<int32_t>>, std::unique_ptr<Pipeline>> pipelines_;
+  std::map<std::tuple<std::string, std::vector<int32_t>, bool, int32_t>, std::unique_ptr<Pipeline>>
+      pipelines_;
   std::mutex transfer_mutex_, queue_mutex_;
   std::unique_ptr<Transfer> transfer_;
   VkInstance instance_ = VK_NULL_HANDLE;

@@ -8,10 +8,11 @@
 namespace segrt::vk {
 
 Pipeline::Pipeline(VkDevice dev, PipelineCache& cache, const std::string& shader,
-                   std::vector<int32_t> spec)
+                   std::vector<int32_t> spec, bool fp16_storage, int32_t scratch_mask)
     : dev_(dev) {
-  const Spirv* code = find_shader(shader.c_str());
-  if (!code) throw Error("vulkan: no embedded shader '" + shader + "'");
+  const Spirv* code = find_shader(shader.c_str(), fp16_storage);
+  if (!code)
+    throw Error("vulkan: no embedded shader '" + shader + "'" + (fp16_storage ? " (fp16)" : ""));
   try {
     VkShaderModuleCreateInfo mi{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
     mi.codeSize = code->count * 4;
@@ -36,6 +37,10 @@ Pipeline::Pipeline(VkDevice dev, PipelineCache& cache, const std::string& shader
 
     std::vector<VkSpecializationMapEntry> entries;
     for (uint32_t i = 0; i < spec.size(); ++i) entries.push_back({i, i * 4, 4});
+    if (scratch_mask != 0) {
+      entries.push_back({kScratchMaskId, static_cast<uint32_t>(spec.size() * 4), 4});
+      spec.push_back(scratch_mask);
+    }
     VkSpecializationInfo sp{static_cast<uint32_t>(entries.size()), entries.data(), spec.size() * 4,
                             spec.data()};
     VkComputePipelineCreateInfo ci{VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO};

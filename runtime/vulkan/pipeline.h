@@ -15,7 +15,8 @@
 namespace segrt::vk {
 
 constexpr uint32_t kBindings = 8;
-constexpr uint32_t kWorkgroup = 64;  // local_size_x in common.glsl
+constexpr uint32_t kWorkgroup = 64;      // local_size_x in common.glsl
+constexpr uint32_t kScratchMaskId = 31;  // constant_id of SEGRT_SCRATCH in common.glsl
 
 // Mirrors `Params` in shaders/common.glsl.
 struct PushParams {
@@ -32,8 +33,9 @@ class PipelineCache;
 // Owned by the Context's pipeline table (Context::pipeline), which outlives every program.
 class Pipeline {
  public:
-  Pipeline(VkDevice dev, PipelineCache& cache, const std::string& shader,
-           std::vector<int32_t> spec);
+  // fp16_storage: the shader's fp16-storage variant; scratch_mask its SEGRT_SCRATCH constant.
+  Pipeline(VkDevice dev, PipelineCache& cache, const std::string& shader, std::vector<int32_t> spec,
+           bool fp16_storage = false, int32_t scratch_mask = 0);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;

@@ -12,7 +12,8 @@ struct Spirv {
   size_t count;
 };
 
-// nullptr when no shader of that name was built.
-const Spirv* find_shader(const char* name);
+// nullptr when no shader of that name was built. fp16_storage: the variant built with
+// SEGRT_FP16_STORAGE=1 (fp16 tensor buffers, see shaders/common.glsl).
+const Spirv* find_shader(const char* name, bool fp16_storage = false);
 
 }  // namespace segrt::vk

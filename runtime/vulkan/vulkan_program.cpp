@@ -6,6 +6,7 @@
 
 #include "graph/fusion.h"
 #include "graph/op_registry.h"
+#include "runtime/fp16.h"
 #include "runtime/vulkan/check.h"
 #include "runtime/vulkan/fused_lowering.h"
 #include "runtime/vulkan/pipeline_cache.h"
@@ -51,10 +52,16 @@ double submit_budget() {
 }  // namespace
 
 VulkanProgram::VulkanProgram(std::shared_ptr<Context> ctx, const Graph& g,
-                             const std::vector<int>& outputs)
-    : ctx_(std::move(ctx)), g_(g) {
-  // Descriptor offsets must honour the device's storage-buffer offset alignment.
-  const int64_t align = std::max<int64_t>(16, ctx_->info().min_storage_offset_alignment / 4);
+                             const std::vector<int>& outputs, Precision precision)
+    : ctx_(std::move(ctx)),
+      precision_(precision),
+      esize_(precision == Precision::Fp16 ? 2 : 4),
+      g_(g) {
+  const bool fp16 = precision_ == Precision::Fp16;
+  // Descriptor offsets must honour the device's storage-buffer offset alignment (in elements of
+  // the narrower type, so it holds for the fp32 scratch buffer too).
+  const int64_t align = std::max<int64_t>(
+      16, static_cast<int64_t>(ctx_->info().min_storage_offset_alignment / esize_));
   schedule_ = g_.schedule(outputs);
   // Conv epilogue groups run as one dispatch each; their intermediates get no memory.
   std::vector<ConvEpilogue> groups;
@@ -72,8 +79,8 @@ VulkanProgram::VulkanProgram(std::shared_ptr<Context> ctx, const Graph& g,
     }
   // One aligned block of spare elements after each buffer's last value: tests fill the spare
   // space with guard values to catch out-of-bounds writes.
-  arena_ = std::make_unique<Buffer>(ctx_, static_cast<size_t>(plan_.arena_elems + align) * 4);
-  persistent_ = std::make_unique<Buffer>(ctx_, (persistent_elems_ + align) * 4);
+  arena_ = std::make_unique<Buffer>(ctx_, static_cast<size_t>(plan_.arena_elems + align) * esize_);
+  persistent_ = std::make_unique<Buffer>(ctx_, (persistent_elems_ + align) * esize_);
   persistent_->zero();
 
   // Scratch regions are per node and nodes run in order, so one buffer of the largest need
@@ -94,7 +101,11 @@ VulkanProgram::VulkanProgram(std::shared_ptr<Context> ctx, const Graph& g,
     for (int m : step) flops += node_flops(g_, g_.node(m));
     for (Dispatch& d : l.dispatches) {
       Step s{std::move(d), nullptr, flops, offs, l.scratch};
-      s.pipeline = &ctx_->pipeline(s.d.shader, s.d.spec);
+      // Bit k: binding k is a scratch region (fp32 in the fp16 variants).
+      int32_t scratch_mask = 0;
+      for (size_t b = 0; b < s.d.bind.size(); ++b)
+        if (s.d.bind[b] < 0) scratch_mask |= 1 << b;
+      s.pipeline = &ctx_->pipeline(s.d.shader, s.d.spec, fp16, scratch_mask);
       s.node = n;
       steps_.push_back(std::move(s));
       flops = 0;
@@ -208,8 +219,9 @@ void VulkanProgram::record() {
     for (uint32_t i = 0; i < kBindings; ++i) {
       const int b = i < s.d.bind.size() ? static_cast<int>(i) : 0;
       auto [buf, lohi] = binding_range(s, b);
-      info[i] = {buf->handle(), static_cast<VkDeviceSize>(lohi.first) * 4,
-                 static_cast<VkDeviceSize>(lohi.second - lohi.first) * 4};
+      const VkDeviceSize es = elem_bytes(buf);
+      info[i] = {buf->handle(), static_cast<VkDeviceSize>(lohi.first) * es,
+                 static_cast<VkDeviceSize>(lohi.second - lohi.first) * es};
       w[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
       w[i].dstSet = s.set;
       w[i].dstBinding = i;
@@ -265,14 +277,20 @@ void VulkanProgram::record() {
 
 void VulkanProgram::write(int value, const float* src) {
   auto [buf, off] = location(value);
-  buf->write(static_cast<size_t>(off) * 4, src,
-             static_cast<size_t>(numel(g_.value(value).shape)) * 4);
+  const size_t n = static_cast<size_t>(numel(g_.value(value).shape));
+  if (esize_ == 4) return buf->write(static_cast<size_t>(off) * 4, src, n * 4);
+  std::vector<uint16_t> h(n);
+  floats_to_halves(src, h.data(), n);
+  buf->write(static_cast<size_t>(off) * 2, h.data(), n * 2);
 }
 
 void VulkanProgram::read(int value, float* dst) const {
   auto [buf, off] = location(value);
-  buf->read(static_cast<size_t>(off) * 4, dst,
-            static_cast<size_t>(numel(g_.value(value).shape)) * 4);
+  const size_t n = static_cast<size_t>(numel(g_.value(value).shape));
+  if (esize_ == 4) return buf->read(static_cast<size_t>(off) * 4, dst, n * 4);
+  std::vector<uint16_t> h(n);
+  buf->read(static_cast<size_t>(off) * 2, h.data(), n * 2);
+  halves_to_floats(h.data(), dst, n);
 }
 
 void VulkanProgram::run() {

@@ -17,14 +17,19 @@ namespace segrt::vk {
 
 class VulkanProgram : public Program {
  public:
-  VulkanProgram(std::shared_ptr<Context> ctx, const Graph& g, const std::vector<int>& outputs);
+  // Precision::Fp16: every value is stored as IEEE half on the device (write/read convert on
+  // the host, rounding to nearest even) and the shaders' fp16-storage variants run; scratch
+  // regions (partial sums) stay fp32.
+  VulkanProgram(std::shared_ptr<Context> ctx, const Graph& g, const std::vector<int>& outputs,
+                Precision precision = Precision::Fp32);
   ~VulkanProgram() override;
   void write(int value, const float* src) override;
   void read(int value, float* dst) const override;
   void run() override;
   const Graph& graph() const override { return g_; }
-  size_t arena_bytes() const override { return static_cast<size_t>(plan_.arena_elems) * 4; }
-  size_t persistent_bytes() const override { return persistent_elems_ * 4; }
+  size_t arena_bytes() const override { return static_cast<size_t>(plan_.arena_elems) * esize_; }
+  size_t persistent_bytes() const override { return persistent_elems_ * esize_; }
+  Precision precision() const { return precision_; }
   size_t device_bytes() const override;
   // Timestamps around every dispatch; toggling re-records the command buffer.
   void set_profiling(bool on) override;
@@ -46,6 +51,8 @@ class VulkanProgram : public Program {
   void record();
   void release();
   std::shared_ptr<Context> ctx_;
+  Precision precision_;
+  size_t esize_;  // bytes per element of values: 4, or 2 in fp16 storage (scratch: always 4)
   Graph g_;
   std::vector<int> schedule_;
   MemoryPlan plan_;
@@ -61,6 +68,8 @@ class VulkanProgram : public Program {
     VkDescriptorSet set = VK_NULL_HANDLE;
     int node = -1;
   };
+  // Bytes per element of `buf` (the scratch buffer stays fp32).
+  size_t elem_bytes(const Buffer* buf) const { return buf == scratch_.get() ? 4 : esize_; }
   // Buffer range (elements) of binding `b` of step `s`.
   std::pair<const Buffer*, std::pair<int64_t, int64_t>> binding_range(const Step& s, int b) const;
   std::vector<Step> steps_;

@@ -10,6 +10,7 @@
 #include "graph/op_registry.h"
 #include "runtime/backend.h"
 #include "runtime/cpu/cpu_backend.h"
+#include "runtime/fp16.h"
 #include "runtime/philox.h"
 #include "tests/ops/op_case.h"
 
@@ -150,10 +151,54 @@ void check_gradients(const OpCase& c, const Built& b, cpu::CpuProgram<double>& p
 }  // namespace
 
 // Per backend: cases whose every check passed, and cases it cannot run (an op without a
-// kernel in the forward or backward graph), which count as unsupported, not failed.
+// kernel in the forward or backward graph), which count as unsupported, not failed; the fp16
+// tier also counts the cases that opt out of it (skipped). worst: the largest NMSE seen per
+// tier (elementwise, reduction).
 struct Tally {
-  int passed = 0, failed = 0, unsupported = 0;
+  int passed = 0, failed = 0, unsupported = 0, skipped = 0;
+  double worst[2] = {0, 0};
+  std::string worst_case[2];
 };
+
+// Runs the case on `be` with inputs `data` and checks every value against `ref` within `tol`.
+bool check_backend(const std::string& bn, Backend& be, const OpCase& c, const Built& b,
+                   const std::vector<std::vector<double>>& data, cpu::CpuProgram<double>& ref,
+                   double tol, Tally& t) {
+  const std::vector<int> f = feeds(b), checked = checked_values(c, b);
+  bool ok = true;
+  auto prog = be.compile(b.g, checked);
+  for (size_t i = 0; i < f.size(); ++i) {
+    std::vector<float> v(data[i].begin(), data[i].end());
+    prog->write(f[i], v);
+  }
+  prog->run();
+  const int tier = c.tier == Tier::Elementwise ? 0 : 1;
+  for (int v : checked) {
+    std::vector<double> r(ref.data(v), ref.data(v) + numel(b.g.value(v).shape));
+    bool nan_mismatch = false;
+    double e = nmse(prog->read(v), r, nan_mismatch);
+    INFO(bn << " value %" << v << " " << shape_str(b.g.value(v).shape) << " nmse " << e);
+    CHECK_FALSE(nan_mismatch);
+    CHECK(e <= tol);
+    ok = ok && !nan_mismatch && e <= tol;
+    if (e > t.worst[tier]) t.worst[tier] = e, t.worst_case[tier] = c.name;
+  }
+  return ok;
+}
+
+// A Vulkan backend storing fp16, or nullptr (with `why`) where there is none.
+std::unique_ptr<Backend> fp16_backend(const std::vector<std::string>& backends, std::string& why) {
+  if (std::find(backends.begin(), backends.end(), "vulkan") == backends.end()) {
+    why = "not built or no device";
+    return nullptr;
+  }
+  try {
+    return make_backend("vulkan", Precision::Fp16);
+  } catch (const Error& e) {
+    why = e.what();
+    return nullptr;
+  }
+}
 
 bool supports_all(const Backend& be, const Graph& g, const std::vector<int>& wanted) {
   for (int n : g.schedule(wanted))
@@ -169,6 +214,11 @@ TEST_CASE("operator suite: every case forward and backward on every backend") {
   std::vector<std::unique_ptr<Backend>> bes;
   for (const std::string& bn : backends) bes.push_back(make_backend(bn));
   std::vector<Tally> tally(backends.size());
+  // The fp16 storage tier: Vulkan again, storing fp16, against the reference from the same
+  // inputs rounded to fp16 (so it measures the kernels' storage rounding, not the inputs').
+  std::string fp16_why;
+  std::unique_ptr<Backend> fp16 = fp16_backend(backends, fp16_why);
+  Tally fp16_tally;
   for (const OpCase& c : op_cases()) {
     INFO("case " << c.name);
     CHECK_MESSAGE(names.insert(c.name).second, "duplicate case name");
@@ -192,23 +242,20 @@ TEST_CASE("operator suite: every case forward and backward on every backend") {
         ++tally[bi].unsupported;
         continue;
       }
-      bool ok = true;
-      auto prog = be.compile(b.g, checked);
-      for (size_t i = 0; i < f.size(); ++i) {
-        std::vector<float> v(data[i].begin(), data[i].end());
-        prog->write(f[i], v);
-      }
-      prog->run();
-      for (int v : checked) {
-        std::vector<double> r(ref.data(v), ref.data(v) + numel(b.g.value(v).shape));
-        bool nan_mismatch = false;
-        double e = nmse(prog->read(v), r, nan_mismatch);
-        INFO(bn << " value %" << v << " " << shape_str(b.g.value(v).shape) << " nmse " << e);
-        CHECK_FALSE(nan_mismatch);
-        CHECK(e <= tier_nmse(c.tier));
-        ok = ok && !nan_mismatch && e <= tier_nmse(c.tier);
-      }
+      const bool ok = check_backend(bn, be, c, b, data, ref, tier_nmse(c.tier), tally[bi]);
       ++(ok ? tally[bi].passed : tally[bi].failed);
+    }
+    if (fp16 && !c.fp16_skip.empty()) {
+      ++fp16_tally.skipped;
+    } else if (fp16) {
+      auto data16 = data;
+      for (auto& d : data16)
+        for (double& x : d) x = round_to_half(static_cast<float>(x));
+      cpu::CpuProgram<double> ref16(b.g, checked);
+      run_f64(ref16, f, data16);
+      const bool ok = check_backend("vulkan-fp16", *fp16, c, b, data16, ref16,
+                                    tier_nmse_fp16(c.tier), fp16_tally);
+      ++(ok ? fp16_tally.passed : fp16_tally.failed);
     }
     if (backward) {
       check_gradients(c, b, ref, data);
@@ -217,12 +264,25 @@ TEST_CASE("operator suite: every case forward and backward on every backend") {
     ++run_cases;
   }
   std::printf("operator suite: %d cases (%d with gradient checks)\n", run_cases, grad_cases);
-  for (size_t bi = 0; bi < backends.size(); ++bi)
-    std::printf("  %-7s %d passed, %d failed, %d unsupported\n", backends[bi].c_str(),
+  auto worst = [](const Tally& t) {
+    std::printf("      worst nmse: elementwise %.2g (%s), reduction %.2g (%s)\n", t.worst[0],
+                t.worst_case[0].c_str(), t.worst[1], t.worst_case[1].c_str());
+  };
+  for (size_t bi = 0; bi < backends.size(); ++bi) {
+    std::printf("  %-11s %d passed, %d failed, %d unsupported\n", backends[bi].c_str(),
                 tally[bi].passed, tally[bi].failed, tally[bi].unsupported);
+    worst(tally[bi]);
+  }
+  if (fp16) {
+    std::printf("  %-11s %d passed, %d failed, %d skipped (not meaningful in fp16)\n",
+                "vulkan-fp16", fp16_tally.passed, fp16_tally.failed, fp16_tally.skipped);
+    worst(fp16_tally);
+  } else {
+    std::printf("  %-11s %s: skipped\n", "vulkan-fp16", fp16_why.c_str());
+  }
   for (const char* absent : {"vulkan", "cuda"})
     if (std::find(backends.begin(), backends.end(), absent) == backends.end())
-      std::printf("  %-7s not built or no device: skipped\n", absent);
+      std::printf("  %-11s not built or no device: skipped\n", absent);
   // The CPU and the Vulkan backend cover the whole op set: nothing falls back.
   for (size_t bi = 0; bi < backends.size(); ++bi)
     if (backends[bi] == "cpu" || backends[bi] == "vulkan") {
