@@ -6,6 +6,13 @@
 layout(local_size_x = 64) in;
 #endif
 
+#ifndef SEGRT_FP16_STORAGE
+#define sfloat float
+#define sfloat4 vec4
+#define SF(v) (v)
+#define SF4(v) (v)
+#endif
+
 #ifndef SEGRT_CUSTOM_BUFFERS
 layout(std430, binding = 0) readonly buffer A { float a[]; };
 layout(std430, binding = 1) readonly buffer B { float b[]; };
