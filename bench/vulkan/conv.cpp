@@ -104,6 +104,21 @@ int main(int argc, char** argv) {
        {{1, 64, 128, 128}, {1, 64, 128, 128}},
        Attrs{{"pad", V{1, 1}}, {"weight_shape", V{64, 64, 3, 3}}},
        conv_flops(1, 64, 128, 128, 64, 3)},
+      {"conv2d_grad_weight 1x1 64->64 128x128 n1",
+       "conv2d_grad_weight",
+       {{1, 64, 128, 128}, {1, 64, 128, 128}},
+       Attrs{{"weight_shape", V{64, 64, 1, 1}}},
+       conv_flops(1, 64, 128, 128, 64, 1)},
+      {"conv2d_grad_weight depthwise 3x3 64ch 128x128 n1",
+       "conv2d_grad_weight",
+       {{1, 64, 128, 128}, {1, 64, 128, 128}},
+       Attrs{{"pad", V{1, 1}}, {"groups", int64_t(64)}, {"weight_shape", V{64, 1, 3, 3}}},
+       conv_flops(1, 64, 128, 128, 1, 3)},
+      {"conv2d_grad_weight 3x3 s2 128->256 16x16 n1",
+       "conv2d_grad_weight",
+       {{1, 128, 16, 16}, {1, 256, 8, 8}},
+       Attrs{{"pad", V{1, 1}}, {"stride", V{2, 2}}, {"weight_shape", V{256, 128, 3, 3}}},
+       conv_flops(1, 256, 8, 8, 128, 3)},
   };
   auto be = segrt::make_backend("vulkan");
   const std::string only = argc > 2 ? argv[2] : "";

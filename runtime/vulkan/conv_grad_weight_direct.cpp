@@ -1,9 +1,13 @@
-// Block sizes, reduction split and grid of shaders/conv2d_grad_weight_direct.comp.
+// Block sizes, reduction split and grid of shaders/conv2d_grad_weight_direct.glsl.
 #include "runtime/vulkan/conv_grad_weight_direct.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <limits>
 #include <thread>
+
+#include "runtime/vulkan/context.h"
+#include "runtime/vulkan/quirks.h"
 
 namespace segrt::vk {
 namespace {
@@ -12,58 +16,78 @@ int64_t ceil_div(int64_t a, int64_t b) {
   return (a + b - 1) / b;
 }
 
+// RM output x RC input channels per invocation, KW taps each, 4 multiply-adds per sum and step:
+// the unrolled step body stays within 768 multiply-adds (a pipeline then compiles in about
+// 20 ms on lavapipe). `rm_first`: output channels grow first (their dy is shared by the
+// subgroup, so a larger RM costs one load per SG channels); otherwise input and output
+// channels grow in turn.
+struct Blocks {
+  int64_t rm = 1, rc = 1;
+};
+Blocks blocks(int64_t M, int64_t CIG, int64_t KW, bool rm_first) {
+  constexpr int64_t kMaxSums = 192;
+  Blocks b;
+  for (;;) {
+    const bool room = 2 * b.rm * b.rc * KW <= kMaxSums;
+    const bool c_ok = room && b.rc < CIG, m_ok = room && b.rm < M && b.rm < 32;
+    if (m_ok && (rm_first || b.rm < b.rc || !c_ok))
+      b.rm *= 2;
+    else if (c_ok)
+      b.rc *= 2;
+    else
+      return b;
+  }
+}
+
 }  // namespace
 
 GradWeightDirect grad_weight_direct(const Graph& g, const ConvParams& cp, int x, int dy, int dw) {
   const Shape &xs = shape_of(g, x), &ys = shape_of(g, dy), &ws = shape_of(g, dw);
   const int64_t G = cp.groups, M = ys[1] / G, CIG = xs[1] / G, KH = ws[2], KW = ws[3];
-  // RM x RC channel pairs x KW taps per invocation, 4 multiply-adds each per step: the
-  // unrolled step body stays within 768 multiply-adds, which compiles in well under a second
-  // on lavapipe. Input channels grow first (each feeds a sliding window of the x row), output
-  // channels next, keeping the two balanced.
-  constexpr int64_t kMaxSums = 192;
-  int64_t RM = 1, RC = 1;
-  for (;;) {
-    const bool c_ok = RC < CIG && 2 * RM * RC * KW <= kMaxSums;
-    const bool m_ok = RM < M && 2 * RM * RC * KW <= kMaxSums;
-    if (c_ok && (RC <= RM || !m_ok))
-      RC *= 2;
-    else if (m_ok)
-      RM *= 2;
-    else
-      break;
-  }
-  const int64_t CB = ceil_div(CIG, RC), MB = ceil_div(M, RM), rows = ys[0] * ys[2];
+  const auto ctx = Context::get();
+  const int64_t sg = ctx->info().subgroup_size;
+  // The shuffle variant when the device has shuffles and at least half of each subgroup's
+  // lanes have a (kernel row, input block) of their own.
+  Blocks b = blocks(M, CIG, KW, true);
+  const bool shuffle =
+      ctx->features().subgroup_shuffle && sg >= 1 && sg <= 64 && 2 * ceil_div(CIG, b.rc) * KH >= sg;
+  if (!shuffle) b = blocks(M, CIG, KW, false);
+  const int64_t CB = ceil_div(CIG, b.rc), MB = ceil_div(M, b.rm), rows = ys[0] * ys[2];
+  const int64_t unit = shuffle ? sg : 1, P = ceil_div(CB * KH, unit) * unit;
   // Split the rows of the reduction until the device has about 64 invocations per core (a
   // lavapipe thread runs 8 SIMD lanes): every slice adds one set of partial sums to add up.
   const int64_t cores = std::max<int64_t>(1, std::thread::hardware_concurrency());
-  const int64_t units = CB * MB * KH * G;
+  const int64_t units = P * MB * G;
   const int64_t want = ceil_div(64 * cores, units);
   const int64_t S0 =
       std::clamp<int64_t>(want, 1, std::min<int64_t>(256, std::max<int64_t>(1, rows)));
-  const int64_t L = ceil_div(std::max<int64_t>(1, rows), S0),
-                S = ceil_div(std::max<int64_t>(1, rows), L);
+  const int64_t L = ceil_div(std::max<int64_t>(1, rows), S0);
+  const int64_t S = ceil_div(std::max<int64_t>(1, rows), L);
   if (S * numel(ws) > std::numeric_limits<int32_t>::max())
     throw Error("vulkan: conv2d_grad_weight partial sums exceed 32-bit indexing");
   const int64_t U = units * S;
-  // Workgroups of whole SIMD rows (8 lanes), at least 4 per core where there is the work.
-  const int64_t lx = std::clamp<int64_t>(ceil_div(ceil_div(U, 4 * cores), 8) * 8, 8, 64);
+  // Workgroups of whole SIMD rows (8 lanes) and subgroups, at least 4 per core where there is
+  // the work.
+  const int64_t step = std::max<int64_t>(8, unit);
+  const int64_t lx =
+      std::clamp<int64_t>(ceil_div(ceil_div(U, 4 * cores), step) * step, step, 64 / step * step);
   const bool vec = xs[3] % 4 == 0 && ys[3] % 4 == 0;
 
   GradWeightDirect r;
   Dispatch& d = r.d;
-  d.shader = "conv2d_grad_weight_direct";
+  d.shader = shuffle ? "conv2d_grad_weight_direct_shuffle" : "conv2d_grad_weight_direct";
   d.spec = {i32(KH),
             i32(KW),
             i32(cp.stride[0]),
             i32(cp.stride[1]),
             i32(cp.dilation[0]),
             i32(cp.dilation[1]),
-            i32(RM),
-            i32(RC),
+            i32(b.rm),
+            i32(b.rc),
             i32(cp.pad[1]),
             vec ? 1 : 0,
-            i32(lx)};
+            i32(lx),
+            i32(shuffle ? sg : 1)};
   d.bind = {x, dy, dw};
   d.writes = {2};
   d.p.n = i32(U);
@@ -82,6 +106,7 @@ GradWeightDirect grad_weight_direct(const Graph& g, const ConvParams& cp, int x,
   d.p.sb[1] = i32(S);
   d.p.sb[2] = i32(CB);
   d.p.sb[3] = i32(MB);
+  d.p.sb[4] = i32(P);
   const int64_t wgs = ceil_div(U, lx), gx = std::min<int64_t>(wgs, 65535);
   d.groups[0] = static_cast<uint32_t>(gx);
   d.groups[1] = static_cast<uint32_t>(ceil_div(wgs, gx));

@@ -90,9 +90,10 @@ TEST_CASE("vulkan: tiled and direct weight-gradient paths both match the CPU") {
     MESSAGE("no Vulkan device (or a build without Vulkan): skipped");
     return;
   }
-  // conv2d_grad_weight_direct.comp: VEC (x and dy widths multiples of 4) or scalar loads; one
+  // conv2d_grad_weight_direct.glsl: VEC (x and dy widths multiples of 4) or scalar loads; one
   // slice (a single output row) or split into partial sums (few channel blocks, many rows);
-  // channel blocks with tails; depthwise, 1x1, strides, dilations, groups, wide padding.
+  // channel blocks with tails; depthwise, 1x1, strides, dilations, groups, wide padding; with
+  // and without dy shared by shuffles (cases 0 and 10-14 on lavapipe).
   const std::vector<ConvCase> cases = {
       {{2, 3, 9, 11}, {70, 3, 3, 3}, {{"pad", Shape{1, 1}}}},  // scalar, block tails
       {{1, 4, 16, 16}, {4, 4, 1, 1}, {}},                      // 1x1, vec4, split
@@ -108,6 +109,10 @@ TEST_CASE("vulkan: tiled and direct weight-gradient paths both match the CPU") {
       {{2, 6, 12, 16}, {6, 1, 3, 3}, {{"pad", Shape{1, 1}}, {"groups", int64_t(6)}}},
       {{1, 4, 9, 10}, {4, 1, 5, 5}, {{"pad", Shape{2, 2}}, {"groups", int64_t(4)}}},
       {{1, 3, 12, 16}, {5, 3, 5, 5}, {{"pad", Shape{1, 6}}, {"dilation", Shape{1, 2}}}},
+      // Subgroups sharing dy by shuffles (on 8-lane subgroups): one row, 1x1, strided.
+      {{1, 8, 3, 16}, {16, 8, 3, 3}, {{"pad", Shape{0, 1}}}},
+      {{1, 64, 4, 8}, {8, 64, 1, 1}, {}},
+      {{1, 16, 8, 16}, {32, 16, 3, 3}, {{"pad", Shape{1, 1}}, {"stride", Shape{2, 2}}}},
   };
   for_each_path([&](const std::string& path) {
     for (size_t k = 0; k < cases.size(); ++k) {
