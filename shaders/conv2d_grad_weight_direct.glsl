@@ -1,8 +1,9 @@
 // conv2d_grad_weight without shared memory, for CPU Vulkan devices (lavapipe), where the
 // barriers of conv2d_grad_weight.comp's tiles cost more than their reuse buys:
-//   dw[m][c][i][j] = sum over (n, oy, ox) of dy[n][m][oy][ox] * x[n][c][oy*SH-PH+i*DH][ox*SW-PW+j*DW]
-// (m, c within one group). An invocation owns one kernel row i and a block of RM output x RC
-// input channels, all KW taps of that row: RM*RC*KW sums in registers. It walks the rows
+//   dw[m][c][i][j] = sum over (n, oy, ox) of
+//                    dy[n][m][oy][ox] * x[n][c][oy*SH-PH+i*DH][ox*SW-PW+j*DW]
+// (m, c within one group). An invocation owns KR kernel rows from i and a block of RM output x
+// RC input channels, all KW taps of those rows: RM*RC*KR*KW sums in registers. It walks the rows
 // (n, oy) of its slice of the reduction, 4 output pixels a step: one vec4 of dy per output
 // channel and, per input channel, a window of NW vec4s of the x row that slides by SW vec4s a
 // step (only the new ones are loaded), so each load feeds RM*KW*4 or RC*KW*4 multiply-adds.
@@ -14,16 +15,20 @@
 // VEC 1 (the host checks W % 4 == 0 and WO % 4 == 0): x and dy are read as aligned vec4s;
 // VEC 0 reads the same vec4s float by float (any width, rows not ending on a vec4).
 //
-// Specialisation constants: 0-5 KH, KW, SH, SW, DH, DW; 6 RM, 7 RC, 8 PW, 9 VEC, 10 local size.
-// Push constants: n = invocations with work, CB*MB*KH*G*S; dims = {N, CI, H, W, CO, HO};
+// KR = KH (small channel blocks, e.g. depthwise): an invocation takes every kernel row, RC*KR
+// windows, so one dy load feeds KH rows; rows outside x are zeroed windows.
+//
+// Specialisation constants: 0-5 KH, KW, SH, SW, DH, DW; 6 RM, 7 RC, 8 PW, 9 VEC, 10 local size,
+// 11 SG (shuffle variant), 12 KR. KG = KH / KR kernel-row groups.
+// Push constants: n = invocations with work, CB*MB*KG*G*S; dims = {N, CI, H, W, CO, HO};
 // sa = {WO, PH, -, G, M = CO/G, CIG = CI/G}; sb = {L, S, CB = ceil(CIG/RC), MB = ceil(M/RM)}.
-// Bindings: 0 x, 1 dy, 2 out. Invocation u = (((s * G + g) * KH + i) * MB + mb) * CB + cb.
+// Bindings: 0 x, 1 dy, 2 out. Invocation u = (((s * G + g) * KG + i / KR) * MB + mb) * CB + cb.
 // SEGRT_DY_SHUFFLE (conv2d_grad_weight_direct_shuffle.comp, devices with subgroup shuffles):
 // the lanes of a subgroup share (s, g, mb), so they need the same dy: lane l loads the dy
 // vec4s of channels l, l + SG, ... and the others take them with subgroupShuffle. There
-// u = ((s * G + g) * MB + mb) * P + (i * CB + cb), P = CB*KH rounded up to a multiple of SG
-// (sb[4]); the padding lanes and rows outside x run clamped, zeroed work (shuffles need every
-// lane active). Specialisation constant 11 SG: the subgroup size.
+// u = ((s * G + g) * MB + mb) * P + (i / KR * CB + cb), P = CB*KG rounded up to a multiple of
+// SG (sb[4]); the padding lanes and rows outside x run clamped, zeroed work (shuffles need
+// every lane active). SG: the subgroup size.
 #define SEGRT_CUSTOM_BUFFERS
 #define SEGRT_CUSTOM_WORKGROUP
 #include "common.glsl"
@@ -40,6 +45,9 @@ layout(constant_id = 6) const int RM = 4;
 layout(constant_id = 7) const int RC = 4;
 layout(constant_id = 8) const int PW = 0;
 layout(constant_id = 9) const int VEC = 0;
+layout(constant_id = 12) const int KR = 1;  // kernel rows per invocation: 1 or KH
+const int KG = KH / KR;                     // kernel-row groups
+const int RCK = RC * KR;                    // x row windows per invocation
 
 layout(std430, binding = 0) readonly buffer X { sfloat x[]; };
 layout(std430, binding = 0) readonly buffer X4 { sfloat4 x4[]; };
@@ -95,14 +103,14 @@ void main() {
   const int u0 = gid(), u = min(u0, p.n - 1);
 #ifdef SEGRT_DY_SHUFFLE
   const int P = p.sb[4], j = u % P, grp = u / P;
-  const bool live = u0 < p.n && j < CB * KH;
-  const int jc = min(j, CB * KH - 1), cb = jc % CB, ki = jc / CB;
+  const bool live = u0 < p.n && j < CB * KG;
+  const int jc = min(j, CB * KG - 1), cb = jc % CB, ki = jc / CB * KR;
   const int mb = grp % MB, g = (grp / MB) % G, s = grp / MB / G;
   const int lane = int(gl_SubgroupInvocationID);
 #else
   const bool live = u0 < p.n;
   const int cb = u % CB, mb = (u / CB) % MB, rest = u / (CB * MB);
-  const int ki = rest % KH, g = (rest / KH) % G, s = rest / KH / G;
+  const int ki = rest % KG * KR, g = (rest / KG) % G, s = rest / KG / G;
 #endif
   const int c0 = cb * RC, m0 = mb * RM;
   const int HW = H * W, HWO = HO * WO;
@@ -118,29 +126,36 @@ void main() {
   [[unroll]] for (int m = 0; m < RM; ++m) dyoff[m] = (g * M + min(m0 + m, M - 1)) * HWO;
 #endif
 
-  float acc[RM * RC * KW];
-  [[unroll]] for (int k = 0; k < RM * RC * KW; ++k) acc[k] = 0.0;
+  float acc[RM * RCK * KW];
+  [[unroll]] for (int k = 0; k < RM * RCK * KW; ++k) acc[k] = 0.0;
 
   const int r1 = min(N * HO, (s + 1) * L);
   for (int r = s * L; r < r1; ++r) {
     const int img = r / HO, oy = r - img * HO;
-    const int iy = oy * SH - PH + ki * DH;
-#ifdef SEGRT_DY_SHUFFLE
-    // Lanes of other kernel rows may use this row: no branch, the x window is zeroed instead.
-    const bool rowok = iy >= 0 && iy < H;
-#else
-    const bool rowok = true;
-    if (iy < 0 || iy >= H) continue;
+    const int iy0 = oy * SH - PH + ki * DH;
+#ifndef SEGRT_DY_SHUFFLE
+    // One kernel row: rows outside x are skipped. Otherwise (and where lanes of other kernel
+    // rows need this row's dy for their shuffles) the x window is zeroed instead.
+    if (KR == 1 && (iy0 < 0 || iy0 >= H)) continue;
 #endif
-    const int xrow = img * CI * HW + clamp(iy, 0, H - 1) * W, dyrow = img * CO * HWO + oy * WO;
-    vec4 win[RC * NW];
-    [[unroll]] for (int c = 0; c < RC; ++c)
-      [[unroll]] for (int k = 0; k < KEEP; ++k) win[c * NW + k] = xcols(xrow + xoff[c], k - P4, W, rowok);
+    // Window t = c * KR + kr: input channel c0 + c, kernel row ki + kr.
+    int xrow[RCK];
+    bool rowok[RCK];
+    [[unroll]] for (int t = 0; t < RCK; ++t) {
+      const int iy = iy0 + t % KR * DH;
+      rowok[t] = iy >= 0 && iy < H;
+      xrow[t] = img * CI * HW + xoff[t / KR] + clamp(iy, 0, H - 1) * W;
+    }
+    const int dyrow = img * CO * HWO + oy * WO;
+    vec4 win[RCK * NW];
+    [[unroll]] for (int t = 0; t < RCK; ++t)
+      [[unroll]] for (int k = 0; k < KEEP; ++k)
+        win[t * NW + k] = xcols(xrow[t], k - P4, W, rowok[t]);
     for (int ox0 = 0; ox0 < WO; ox0 += 4) {
       const int q0 = ox0 * SW / 4 - P4;
-      [[unroll]] for (int c = 0; c < RC; ++c)
+      [[unroll]] for (int t = 0; t < RCK; ++t)
         [[unroll]] for (int k = KEEP; k < NW; ++k)
-          win[c * NW + k] = xcols(xrow + xoff[c], q0 + k, W, rowok);
+          win[t * NW + k] = xcols(xrow[t], q0 + k, W, rowok[t]);
       vec4 d[RM];
 #ifdef SEGRT_DY_SHUFFLE
       vec4 dl[NDY];
@@ -150,32 +165,33 @@ void main() {
       [[unroll]] for (int m = 0; m < RM; ++m) d[m] = dycols(dyrow + dyoff[m], ox0, WO);
 #endif
       [[unroll]] for (int m = 0; m < RM; ++m) {
-        [[unroll]] for (int c = 0; c < RC; ++c) {
+        [[unroll]] for (int t = 0; t < RCK; ++t) {
           [[unroll]] for (int j = 0; j < KW; ++j) {
-            float a = acc[(m * RC + c) * KW + j];
+            float a = acc[(m * RCK + t) * KW + j];
             [[unroll]] for (int n = 0; n < 4; ++n) {
               const int e = OFF + n * SW + j * DW;
-              a = fma(d[m][n], win[c * NW + e / 4][e % 4], a);
+              a = fma(d[m][n], win[t * NW + e / 4][e % 4], a);
             }
-            acc[(m * RC + c) * KW + j] = a;
+            acc[(m * RCK + t) * KW + j] = a;
           }
         }
       }
-      [[unroll]] for (int c = 0; c < RC; ++c)
-        [[unroll]] for (int k = 0; k < KEEP; ++k) win[c * NW + k] = win[c * NW + k + SW];
+      [[unroll]] for (int t = 0; t < RCK; ++t)
+        [[unroll]] for (int k = 0; k < KEEP; ++k) win[t * NW + k] = win[t * NW + k + SW];
     }
   }
 
-  // One output channel's RC*KW sums per iteration, then the block moves up: only those stores
+  // One output channel's RCK*KW sums per iteration, then the block moves up: only those stores
   // are unrolled (each is a loop over the SIMD lanes) and every accumulator index is constant.
   const int TAPS = KH * KW;
   [[dont_unroll]] for (int m = 0; m < RM; ++m) {
     if (live && m0 + m < M) {
       const int base = ((s * CO + g * M + m0 + m) * CIG + c0) * TAPS + ki * KW;
-      [[unroll]] for (int c = 0; c < RC; ++c)
-        if (c0 + c < CIG)
-          [[unroll]] for (int j = 0; j < KW; ++j) o[base + c * TAPS + j] = SF(acc[c * KW + j]);
+      [[unroll]] for (int t = 0; t < RCK; ++t)
+        if (c0 + t / KR < CIG)
+          [[unroll]] for (int j = 0; j < KW; ++j)
+            o[base + t / KR * TAPS + t % KR * KW + j] = SF(acc[t * KW + j]);
     }
-    [[unroll]] for (int k = 0; k < (RM - 1) * RC * KW; ++k) acc[k] = acc[k + RC * KW];
+    [[unroll]] for (int k = 0; k < (RM - 1) * RCK * KW; ++k) acc[k] = acc[k + RCK * KW];
   }
 }

@@ -2,7 +2,7 @@
 #include "runtime/vulkan/conv_grad_weight_direct.h"
 
 #include <algorithm>
-#include <cstdlib>
+#include <cstdio>
 #include <limits>
 #include <thread>
 
@@ -16,20 +16,21 @@ int64_t ceil_div(int64_t a, int64_t b) {
   return (a + b - 1) / b;
 }
 
+constexpr int64_t kMaxSums = 192;  // RM * RC * KR * KW: sums per invocation
+
 // RM output x RC input channels per invocation, KW taps each, 4 multiply-adds per sum and step:
 // the unrolled step body stays within 768 multiply-adds (a pipeline then compiles in about
-// 20 ms on lavapipe). `rm_first`: output channels grow first (their dy is shared by the
-// subgroup, so a larger RM costs one load per SG channels); otherwise input and output
-// channels grow in turn.
+// 20 ms on lavapipe). `rm_first`: output channels grow first, to 16 (their dy is shared by the
+// subgroup, so a larger RM costs one load per SG channels; 32 measured no faster); otherwise
+// input and output channels grow in turn.
 struct Blocks {
   int64_t rm = 1, rc = 1;
 };
 Blocks blocks(int64_t M, int64_t CIG, int64_t KW, bool rm_first) {
-  constexpr int64_t kMaxSums = 192;
   Blocks b;
   for (;;) {
     const bool room = 2 * b.rm * b.rc * KW <= kMaxSums;
-    const bool c_ok = room && b.rc < CIG, m_ok = room && b.rm < M && b.rm < 32;
+    const bool c_ok = room && b.rc < CIG, m_ok = room && b.rm < M && b.rm < 16;
     if (m_ok && (rm_first || b.rm < b.rc || !c_ok))
       b.rm *= 2;
     else if (c_ok)
@@ -46,14 +47,16 @@ GradWeightDirect grad_weight_direct(const Graph& g, const ConvParams& cp, int x,
   const int64_t G = cp.groups, M = ys[1] / G, CIG = xs[1] / G, KH = ws[2], KW = ws[3];
   const auto ctx = Context::get();
   const int64_t sg = ctx->info().subgroup_size;
-  // The shuffle variant when the device has shuffles and at least half of each subgroup's
-  // lanes have a (kernel row, input block) of their own.
+  // The shuffle variant when the device has shuffles, the block has output channels to share
+  // and at least half of each subgroup's lanes have a (kernel row, input block) of their own.
   Blocks b = blocks(M, CIG, KW, true);
-  const bool shuffle =
-      ctx->features().subgroup_shuffle && sg >= 1 && sg <= 64 && 2 * ceil_div(CIG, b.rc) * KH >= sg;
+  const bool shuffle = ctx->features().subgroup_shuffle && sg >= 1 && sg <= 64 && b.rm >= 4 &&
+                       2 * ceil_div(CIG, b.rc) * KH >= sg;
   if (!shuffle) b = blocks(M, CIG, KW, false);
+  // Small blocks (depthwise: 1 x 1) take every kernel row, so each dy load feeds KH rows.
+  const int64_t KR = !shuffle && b.rm * b.rc * KH * KW <= kMaxSums ? KH : 1;
   const int64_t CB = ceil_div(CIG, b.rc), MB = ceil_div(M, b.rm), rows = ys[0] * ys[2];
-  const int64_t unit = shuffle ? sg : 1, P = ceil_div(CB * KH, unit) * unit;
+  const int64_t unit = shuffle ? sg : 1, P = ceil_div(CB * (KH / KR), unit) * unit;
   // Split the rows of the reduction until the device has about 64 invocations per core (a
   // lavapipe thread runs 8 SIMD lanes): every slice adds one set of partial sums to add up.
   const int64_t cores = std::max<int64_t>(1, std::thread::hardware_concurrency());
@@ -87,7 +90,8 @@ GradWeightDirect grad_weight_direct(const Graph& g, const ConvParams& cp, int x,
             i32(cp.pad[1]),
             vec ? 1 : 0,
             i32(lx),
-            i32(shuffle ? sg : 1)};
+            i32(shuffle ? sg : 1),
+            i32(KR)};
   d.bind = {x, dy, dw};
   d.writes = {2};
   d.p.n = i32(U);

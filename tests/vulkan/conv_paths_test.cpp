@@ -93,7 +93,8 @@ TEST_CASE("vulkan: tiled and direct weight-gradient paths both match the CPU") {
   // conv2d_grad_weight_direct.glsl: VEC (x and dy widths multiples of 4) or scalar loads; one
   // slice (a single output row) or split into partial sums (few channel blocks, many rows);
   // channel blocks with tails; depthwise, 1x1, strides, dilations, groups, wide padding; with
-  // and without dy shared by shuffles (cases 0 and 10-14 on lavapipe).
+  // and without dy shared by shuffles (cases 11 and 13-15 on lavapipe); every kernel row in
+  // one invocation (small blocks: cases 9, 10, 12).
   const std::vector<ConvCase> cases = {
       {{2, 3, 9, 11}, {70, 3, 3, 3}, {{"pad", Shape{1, 1}}}},  // scalar, block tails
       {{1, 4, 16, 16}, {4, 4, 1, 1}, {}},                      // 1x1, vec4, split
@@ -109,6 +110,7 @@ TEST_CASE("vulkan: tiled and direct weight-gradient paths both match the CPU") {
       {{2, 6, 12, 16}, {6, 1, 3, 3}, {{"pad", Shape{1, 1}}, {"groups", int64_t(6)}}},
       {{1, 4, 9, 10}, {4, 1, 5, 5}, {{"pad", Shape{2, 2}}, {"groups", int64_t(4)}}},
       {{1, 3, 12, 16}, {5, 3, 5, 5}, {{"pad", Shape{1, 6}}, {"dilation", Shape{1, 2}}}},
+      {{1, 8, 6, 8}, {8, 2, 3, 3}, {{"pad", Shape{1, 1}}, {"groups", int64_t(4)}}},  // KR = KH
       // Subgroups sharing dy by shuffles (on 8-lane subgroups): one row, 1x1, strided.
       {{1, 8, 3, 16}, {16, 8, 3, 3}, {{"pad", Shape{0, 1}}}},
       {{1, 64, 4, 8}, {8, 64, 1, 1}, {}},
