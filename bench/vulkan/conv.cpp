@@ -119,6 +119,11 @@ int main(int argc, char** argv) {
        {{1, 128, 16, 16}, {1, 256, 8, 8}},
        Attrs{{"pad", V{1, 1}}, {"stride", V{2, 2}}, {"weight_shape", V{256, 128, 3, 3}}},
        conv_flops(1, 256, 8, 8, 128, 3)},
+      {"conv2d_grad_weight 1x1 256->128 16x16 n1",
+       "conv2d_grad_weight",
+       {{1, 256, 16, 16}, {1, 128, 16, 16}},
+       Attrs{{"weight_shape", V{128, 256, 1, 1}}},
+       conv_flops(1, 128, 16, 16, 256, 1)},
   };
   auto be = segrt::make_backend("vulkan");
   const std::string only = argc > 2 ? argv[2] : "";
