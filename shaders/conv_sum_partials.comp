@@ -1,6 +1,7 @@
 // Second pass of the split weight-gradient reductions (conv2d_grad_weight.comp,
-// conv_depthwise.comp MODE 2): out[i] = sum over s of a[s * n + i], s = 0 .. p.red - 1, in
-// that order, so the result does not depend on scheduling. p.n = elements of dw.
+// conv2d_grad_weight_direct.glsl, conv_depthwise.comp MODE 2): out[i] = sum over s of
+// a[s * n + i], s = 0 .. p.red - 1, in that order, so the result does not depend on
+// scheduling. p.n = elements of dw.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"

@@ -6,6 +6,7 @@
 #include <limits>
 #include <string>
 
+#include "runtime/vulkan/conv_grad_weight_direct.h"
 #include "runtime/vulkan/conv_lowering.h"
 #include "runtime/vulkan/quirks.h"
 
@@ -230,6 +231,13 @@ Lowered grad_weight(const Graph& g, const ConvParams& cp, int x, int dy, int dw)
   const Shape &xs = shape_of(g, x), &ys = shape_of(g, dy), &ws = shape_of(g, dw);
   const int64_t G = cp.groups, R = ys[0] * ys[2] * ys[3];
   Lowered l;
+  // CPU devices: the direct path without shared memory (conv2d_grad_weight_direct.comp).
+  if (use_direct({x, -1, dw, xs, ys, ws, false}, cp)) {
+    GradWeightDirect gw = grad_weight_direct(g, cp, x, dy, dw);
+    l.dispatches.push_back(gw.d);
+    add_partial_sum(l, dw, numel(ws), gw.slices);
+    return l;
+  }
   Dispatch d;
   d.bind = {x, dy, dw};
   d.writes = {2};
