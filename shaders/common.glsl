@@ -2,6 +2,15 @@
 // index maps, gid() for 1-D work spread over a 2-D grid, and (unless the shader declares its own
 // with SEGRT_CUSTOM_BUFFERS) three storage buffers, two inputs and one output, at bindings 0-2;
 // unused ones alias the output. SEGRT_CUSTOM_WORKGROUP: the shader sets its own local size.
+// fp16 storage convention: tensor buffers hold `sfloat` / `sfloat4`, read as float(x[i]) /
+// vec4(x4[i]), written SF(v) / SF4(v); plain fp32 unless SEGRT_FP16_STORAGE says otherwise.
+#ifndef SEGRT_FP16_STORAGE
+#define sfloat float
+#define sfloat4 vec4
+#define SF(v) (v)
+#define SF4(v) (v)
+#endif
+
 #ifndef SEGRT_CUSTOM_WORKGROUP
 layout(local_size_x = 64) in;
 #endif

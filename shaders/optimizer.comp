@@ -4,6 +4,9 @@
 // into the op's [1] output). hyper = [learning rate, step] is read on the device, so a new
 // learning rate needs no new pipeline. p.n = elements. Adam does not check step >= 1 (the CPU
 // kernel throws); the bias corrections are then meaningless.
+// VEC = 1 (the host checked elements % 4 == 0): p.n counts vec4s and every buffer is read and
+// written through its vec4 view, a quarter of the per-lane address loops lavapipe emits for
+// non-uniform accesses; VEC = 0: one float per invocation.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #define SEGRT_CUSTOM_BUFFERS
@@ -13,10 +16,16 @@ layout(local_size_x = 256) in;
 #include "fmath.glsl"
 #include "wg_sum.glsl"
 
-layout(std430, binding = 0) buffer Param { float param[]; };
-layout(std430, binding = 1) readonly buffer Grad { float grad[]; };
-layout(std430, binding = 2) buffer M { float m1[]; };  // sgd: momentum buffer; adam: m
-layout(std430, binding = 3) buffer V { float v2[]; };  // adam: v (sgd: unused)
+layout(std430, binding = 0) buffer Param { sfloat param[]; };
+layout(std430, binding = 0) buffer Param4 { sfloat4 param4[]; };
+layout(std430, binding = 1) readonly buffer Grad { sfloat grad[]; };
+layout(std430, binding = 1) readonly buffer Grad4 { sfloat4 grad4[]; };
+// sgd: momentum buffer; adam: m
+layout(std430, binding = 2) buffer M { sfloat m1[]; };
+layout(std430, binding = 2) buffer M4 { sfloat4 m14[]; };
+// adam: v (sgd: unused)
+layout(std430, binding = 3) buffer V { sfloat v2[]; };
+layout(std430, binding = 3) buffer V4 { sfloat4 v24[]; };
 layout(std430, binding = 4) readonly buffer Hyper { float hyper[]; };
 layout(std430, binding = 5) writeonly buffer Partial { float partial[]; };
 
@@ -30,35 +39,60 @@ layout(constant_id = 6) const float C1 = 0.0;    // adam: 1 - beta1 (rounded fro
 layout(constant_id = 7) const float C2 = 0.0;    // adam: 1 - beta2
 layout(constant_id = 8) const float LN_B1 = 0.0; // adam: log(beta1), for 1 - beta1^t
 layout(constant_id = 9) const float LN_B2 = 0.0; // adam: log(beta2)
+layout(constant_id = 10) const int VEC = 0;
+
+// Per-step scalars, read once: lr, Adam's lr / (1 - beta1^t) and 1 / (1 - beta2^t).
+float lr, step_, inv_bc2;
+
+// One update of pi with gradient gr and state (m, v) in place; returns the change d
+// (param -= d). Written once for float and vec4 (every operation is componentwise).
+#define SEGRT_OPTIMIZER_UPDATE(T)                                 \
+  T update(T pi, T gr, inout T m, inout T v) {                    \
+    if (ADAM == 0) {                                              \
+      /* PyTorch SGD (dampening 0). */                            \
+      const T g = gr + WD * pi;                                   \
+      m = B1 * m + g;                                             \
+      return lr * (FLAG != 0 ? g + B1 * m : m);                   \
+    }                                                             \
+    const float l2 = FLAG != 0 ? 0.0 : WD;                        \
+    const float decay = FLAG != 0 ? lr * WD : 0.0;                \
+    const T g = gr + l2 * pi;                                     \
+    m = B1 * m + C1 * g;                                          \
+    v = B2 * v + C2 * g * g;                                      \
+    return decay * pi + step_ * m / (sqrt(v * inv_bc2) + EPS);    \
+  }
+SEGRT_OPTIMIZER_UPDATE(float)
+SEGRT_OPTIMIZER_UPDATE(vec4)
 
 void main() {
   const int wg = wg_index();
   if (wg >= (p.n + 255) / 256) return;  // groups past the last (whole workgroups)
   const int i = wg * 256 + int(gl_LocalInvocationID.x);
+  lr = hyper[0];
+  if (ADAM != 0) {
+    const float t = hyper[1];
+    step_ = lr / -expm1f(t * LN_B1);      // lr / (1 - beta1^t)
+    inv_bc2 = 1.0 / -expm1f(t * LN_B2);   // 1 / (1 - beta2^t)
+  }
   float d2 = 0.0;
   if (i < p.n) {
-    const float lr = hyper[0], pi = param[i];
-    float d;
-    if (ADAM == 0) {
-      // PyTorch SGD (dampening 0).
-      const float g = grad[i] + WD * pi;
-      const float b = B1 * m1[i] + g;
-      m1[i] = b;
-      d = lr * (FLAG != 0 ? g + B1 * b : b);
+    if (VEC != 0) {
+      const vec4 pi = vec4(param4[i]);
+      vec4 m = vec4(m14[i]), v = ADAM != 0 ? vec4(v24[i]) : vec4(0.0);
+      const vec4 d = update(pi, vec4(grad4[i]), m, v);
+      m14[i] = SF4(m);
+      if (ADAM != 0) v24[i] = SF4(v);
+      param4[i] = SF4(pi - d);
+      d2 = dot(d, d);
     } else {
-      const float t = hyper[1];
-      const float step = lr / -expm1f(t * LN_B1);     // lr / (1 - beta1^t)
-      const float inv_bc2 = 1.0 / -expm1f(t * LN_B2);  // 1 / (1 - beta2^t)
-      const float l2 = FLAG != 0 ? 0.0 : WD, decay = FLAG != 0 ? lr * WD : 0.0;
-      const float g = grad[i] + l2 * pi;
-      const float mi = B1 * m1[i] + C1 * g;
-      const float vi = B2 * v2[i] + C2 * g * g;
-      m1[i] = mi;
-      v2[i] = vi;
-      d = decay * pi + step * mi / (sqrt(vi * inv_bc2) + EPS);
+      const float pi = float(param[i]);
+      float m = float(m1[i]), v = ADAM != 0 ? float(v2[i]) : 0.0;
+      const float d = update(pi, float(grad[i]), m, v);
+      m1[i] = SF(m);
+      if (ADAM != 0) v2[i] = SF(v);
+      param[i] = SF(pi - d);
+      d2 = d * d;
     }
-    param[i] = pi - d;
-    d2 = d * d;
   }
   const float s = wg_sum(vec3(d2, 0.0, 0.0)).x;
   if (gl_LocalInvocationID.x == 0) partial[wg] = s;

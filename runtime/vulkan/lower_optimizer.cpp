@@ -16,7 +16,10 @@ Lowered lower_optimizer(const Graph& g, const Node& n) {
   const bool adam = n.op == "adam_update";
   const Attrs& a = n.attrs;
   const int64_t elems = numel(shape_of(g, n.inputs.at(0)));
-  const int64_t groups = std::max<int64_t>(1, (elems + kGroup - 1) / kGroup);
+  // Whole vec4s: one vec4 per invocation (optimizer.comp's VEC, constant 10).
+  const bool vec = elems % 4 == 0;
+  const int64_t units = vec ? elems / 4 : elems;
+  const int64_t groups = std::max<int64_t>(1, (units + kGroup - 1) / kGroup);
   Lowered l;
   l.scratch = {groups};
 
@@ -44,7 +47,9 @@ Lowered lower_optimizer(const Graph& g, const Node& n) {
     u.bind = {n.inputs[0], n.inputs[1], n.inputs[2], n.inputs[1], n.inputs[3], scratch(0)};
     u.writes = {0, 2, 5};
   }
-  u.p.n = i32(elems);
+  u.spec.resize(10, 0);
+  u.spec.push_back(vec ? 1 : 0);
+  u.p.n = i32(units);
   // Past 65535 groups over x, the rest go over y (the shader skips the surplus).
   u.groups[0] = static_cast<uint32_t>(std::min<int64_t>(groups, 65535));
   u.groups[1] = static_cast<uint32_t>((groups + u.groups[0] - 1) / u.groups[0]);
