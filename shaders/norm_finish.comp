@@ -8,6 +8,10 @@
 // the bits of p.ex[2]. Bindings: 0 partials, 1 mean, 2 invstd, 3 running_mean, 4 running_var.
 // MODE 1 (gradients): partials are (sum dy, sum dy * xhat); writes 1 dgamma = the second sum,
 // 2 dbeta = the first.
+// COEF = 1 (batch norm): also writes per channel the vec4 batch_norm.comp's elementwise pass
+// needs, so that pass loads one vec4 per channel instead of five floats, to binding 7:
+// MODE 0 (5 gamma, 6 beta): (sc, sh, 0, 0), sc = gamma * invstd, sh = beta - mean * sc;
+// MODE 1 (3 mean, 4 invstd, 5 gamma): (gamma * invstd, dbeta / M, mean, invstd * dgamma / M).
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #define SEGRT_CUSTOM_BUFFERS
@@ -18,8 +22,12 @@ layout(std430, binding = 1) writeonly buffer O1 { float o1[]; };
 layout(std430, binding = 2) writeonly buffer O2 { float o2[]; };
 layout(std430, binding = 3) buffer RMean { float rmean[]; };
 layout(std430, binding = 4) buffer RVar { float rvar[]; };
+layout(std430, binding = 5) readonly buffer Gamma { float gamma[]; };
+layout(std430, binding = 6) readonly buffer Beta { float beta[]; };
+layout(std430, binding = 7) writeonly buffer Coef { vec4 coef[]; };
 
 layout(constant_id = 0) const int MODE = 0;
+layout(constant_id = 1) const int COEF = 0;
 
 void main() {
   const int c = gid();
@@ -34,6 +42,10 @@ void main() {
     }
     o1[c] = sdyx;
     o2[c] = sdy;
+    if (COEF != 0) {
+      const float m = float(M), iv = rvar[c];
+      coef[c] = vec4(gamma[c] * iv, sdy / m, rmean[c], iv * (sdyx / m));
+    }
     return;
   }
   float cnt = 0.0, mu = 0.0, m2 = 0.0;
@@ -46,8 +58,13 @@ void main() {
     cnt = nt;
   }
   const float mom = intBitsToFloat(p.ex[2]);
+  const float ivs = 1.0 / sqrt(m2 / float(M) + p.alpha);
   o1[c] = mu;
-  o2[c] = 1.0 / sqrt(m2 / float(M) + p.alpha);
+  o2[c] = ivs;
+  if (COEF != 0) {
+    const float sc = gamma[c] * ivs;
+    coef[c] = vec4(sc, beta[c] - mu * sc, 0.0, 0.0);
+  }
   rmean[c] = mom * rmean[c] + (1.0 - mom) * mu;
   rvar[c] = mom * rvar[c] + (1.0 - mom) * (m2 / float(M - 1));
 }

@@ -9,6 +9,9 @@
 // MODE 1-3: sum(dy) and sum(dy * xhat), xhat = (x - mean) * invstd, with mean and invstd
 //         1: per channel (batch norm's batch statistics), 2: per channel from the running
 //         statistics, invstd = 1 / sqrt(running_var + eps), 3: per pixel n*HW + i (layer norm).
+// VEC = 1 (the host checked HW % 4 == 0 and chunk % 4 == 0): each step reads a vec4 of one
+//         plane (a quarter of lavapipe's per-lane address loops); MODE 0 merges the four as
+//         one batch (their mean and M2, then Chan's step: one division per four elements).
 // Bindings: 0 x, 1 mean, 2 invstd (MODE 2: running_var), 3 dy, 4 partials.
 // p.dims = {N, C, HW}, p.alpha = eps.
 #version 450
@@ -18,32 +21,38 @@
 layout(local_size_x = 128) in;
 #include "common.glsl"
 
-layout(std430, binding = 0) readonly buffer X { float x[]; };
-layout(std430, binding = 1) readonly buffer Mean { float mean[]; };
-layout(std430, binding = 2) readonly buffer Inv { float inv[]; };
-layout(std430, binding = 3) readonly buffer DY { float dy[]; };
+layout(std430, binding = 0) readonly buffer X { sfloat x[]; };
+layout(std430, binding = 0) readonly buffer X4 { sfloat4 x4[]; };
+layout(std430, binding = 1) readonly buffer Mean { sfloat mean[]; };
+layout(std430, binding = 1) readonly buffer Mean4 { sfloat4 mean4[]; };
+layout(std430, binding = 2) readonly buffer Inv { sfloat inv[]; };
+layout(std430, binding = 2) readonly buffer Inv4 { sfloat4 inv4[]; };
+layout(std430, binding = 3) readonly buffer DY { sfloat dy[]; };
+layout(std430, binding = 3) readonly buffer DY4 { sfloat4 dy4[]; };
 layout(std430, binding = 4) writeonly buffer Part { float part[]; };
 
 layout(constant_id = 0) const int MODE = 0;
+layout(constant_id = 1) const int VEC = 0;
 
 const int LOCAL = 128;
 shared float s0[LOCAL], s1[LOCAL], s2[LOCAL];
 
 void main() {
   const int g = int(gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x);
-  const int N = p.dims[0], C = p.dims[1], HW = p.dims[2];
-  const int splits = p.ex[0], chunk = p.ex[1];
+  const int N = p.dims[0], C = p.dims[1], W = VEC != 0 ? 4 : 1, HW = p.dims[2] / W;
+  const int splits = p.ex[0], chunk = p.ex[1] / W;
   const int c = g / splits, s = g % splits;
   if (c >= C) return;  // the whole workgroup leaves together
   const int lid = int(gl_LocalInvocationID.x);
+  // Steps of W elements from here on: k, HW, chunk and end count them.
   const int end = min(N * HW, (s + 1) * chunk);
   float mu = 0.0, ivs = 0.0;
   if (MODE == 1) {
-    mu = mean[c];
-    ivs = inv[c];
+    mu = float(mean[c]);
+    ivs = float(inv[c]);
   } else if (MODE == 2) {
-    mu = mean[c];
-    ivs = 1.0 / sqrt(inv[c] + p.alpha);
+    mu = float(mean[c]);
+    ivs = 1.0 / sqrt(float(inv[c]) + p.alpha);
   }
   float cnt = 0.0, a0 = 0.0, a1 = 0.0;  // MODE 0: count, mean, M2; else -, sum dy, sum dy*xhat
   int k = s * chunk + lid;
@@ -51,19 +60,39 @@ void main() {
     int n = k / HW, i = k % HW;  // then stepped without division
     for (; k < end; k += LOCAL) {
       const int off = (n * C + c) * HW + i;
-      if (MODE == 0) {
+      if (VEC != 0) {
+        const vec4 v = vec4(x4[off]);
+        if (MODE == 0) {
+          // The four as a batch (mean m4, M2 q4), merged by Chan's step.
+          const float m4 = ((v.x + v.y) + (v.z + v.w)) * 0.25;
+          const vec4 e = v - m4;
+          const float q4 = dot(e, e), d = m4 - a0, nt = cnt + 4.0;
+          a0 += d * (4.0 / nt);
+          a1 += q4 + d * d * (cnt * 4.0 / nt);
+          cnt = nt;
+        } else {
+          vec4 mv = vec4(mu), iv = vec4(ivs);
+          if (MODE == 3) {
+            mv = vec4(mean4[n * HW + i]);
+            iv = vec4(inv4[n * HW + i]);
+          }
+          const vec4 gy = vec4(dy4[off]);
+          a0 += (gy.x + gy.y) + (gy.z + gy.w);
+          a1 += dot(gy, (v - mv) * iv);
+        }
+      } else if (MODE == 0) {
         cnt += 1.0;
-        const float d = x[off] - a0;
+        const float xv = float(x[off]), d = xv - a0;
         a0 += d / cnt;
-        a1 += d * (x[off] - a0);
+        a1 += d * (xv - a0);
       } else {
         if (MODE == 3) {
-          mu = mean[n * HW + i];
-          ivs = inv[n * HW + i];
+          mu = float(mean[n * HW + i]);
+          ivs = float(inv[n * HW + i]);
         }
-        const float gy = dy[off];
+        const float gy = float(dy[off]);
         a0 += gy;
-        a1 += gy * (x[off] - mu) * ivs;
+        a1 += gy * (float(x[off]) - mu) * ivs;
       }
       i += LOCAL;
       while (i >= HW) {

@@ -5,11 +5,21 @@
 // reduce.comp adds up in split order. Fixed orders everywhere, so results are deterministic.
 // p.n: outputs; p.rank, p.dims, p.sa: the kept axes (dims and strides into a);
 // p.ex[2] reduced axes with dims p.rdims and strides p.sb, the last the innermost.
+// VEC = 1 (the host checked: innermost reduced axis dense with a length, every other stride and
+// the split length multiples of 4): each step reads a vec4 of four consecutive terms, a
+// quarter of lavapipe's per-lane address loops; VEC = 0: one term per step.
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#define SEGRT_CUSTOM_BUFFERS
 #define SEGRT_CUSTOM_WORKGROUP
 layout(local_size_x = 128) in;
 #include "common.glsl"
+
+layout(std430, binding = 0) readonly buffer A { sfloat a[]; };
+layout(std430, binding = 0) readonly buffer A4 { sfloat4 a4[]; };
+layout(std430, binding = 2) writeonly buffer O { float o[]; };
+
+layout(constant_id = 0) const int VEC = 0;
 
 const int LOCAL = 128;
 shared float part[LOCAL];
@@ -26,21 +36,28 @@ int outer_offset(int q) {
 
 void main() {
   const int g = int(gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x);
-  const int splits = p.ex[0], chunk = p.ex[1];
+  const int W = VEC != 0 ? 4 : 1;
+  const int splits = p.ex[0], chunk = p.ex[1] / W;
   const int i = g / splits, s = g % splits;
   if (i >= p.n) return;  // the whole workgroup leaves together
   int base;
   SEGRT_OFFSET(i, p.sa, base);
-  const int last = p.ex[2] - 1, rl = p.rdims[last], sl = p.sb[last];
+  // From here on k, r, rl, chunk and end count steps of W terms (offsets stay in floats).
+  const int last = p.ex[2] - 1, rl = p.rdims[last] / W, sl = p.sb[last];
   const int lid = int(gl_LocalInvocationID.x);
-  const int end = min(p.red, (s + 1) * chunk);
+  const int end = min(p.red / W, (s + 1) * chunk);
   int k = s * chunk + lid;
   float acc = 0.0;
   if (k < end) {
     // Walk the innermost reduced axis by LOCAL, recomputing the outer offset on wrap only.
     int q = k / rl, r = k % rl, qoff = base + outer_offset(q);
     for (; k < end; k += LOCAL) {
-      acc += a[qoff + r * sl];
+      if (VEC != 0) {
+        const vec4 v = vec4(a4[qoff / 4 + r]);
+        acc += (v.x + v.y) + (v.z + v.w);
+      } else {
+        acc += float(a[qoff + r * sl]);
+      }
       r += LOCAL;
       if (r >= rl) {
         q += r / rl;

@@ -88,11 +88,20 @@ Lowered lower_sum(int in, int out, const Shape& in_shape, const Shape& kept, flo
   if (red < kLongReduction || numel(in_shape) == 0)
     return {{serial_sum(in, out, axes, outputs, divisor)}};
 
-  // Splits of about 16 terms per invocation, at most 128 per output.
-  const int64_t splits = std::min<int64_t>((red + 2047) / 2048, 128);
-  const int64_t chunk = (red + splits - 1) / splits;
+  // vec4 reads (reduce_split.comp's VEC) when the innermost summed axis is dense and whole
+  // vec4s and every other offset steps by whole vec4s.
+  bool vec =
+      !axes.empty() && axes.back().summed && axes.back().stride == 1 && axes.back().size % 4 == 0;
+  for (const Axis& a : axes) vec = vec && (a.stride % 4 == 0 || &a == &axes.back());
+  // Splits of about 16 terms per invocation (64, as 16 vec4s, on the vec4 path: fewer
+  // workgroup trees, which cost lavapipe more than the reads), at most 128 per output.
+  const int64_t per = vec ? 8192 : 2048;
+  const int64_t splits = std::min<int64_t>((red + per - 1) / per, 128);
+  int64_t chunk = (red + splits - 1) / splits;
+  if (vec) chunk = (chunk + 3) / 4 * 4;  // splits start on a vec4
   Dispatch d;
   d.shader = "reduce_split";
+  d.spec = {vec ? 1 : 0};
   d.bind = {in, in, splits == 1 ? out : scratch(0)};
   d.writes = {2};
   d.p.n = i32(outputs);
