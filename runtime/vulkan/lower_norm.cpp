@@ -28,8 +28,9 @@ struct Split {
 // Pass 1 into scratch(0): bindings x, mean, invstd (or running_var), dy.
 Dispatch stats(const Split& s, int mode, int x, int mean, int inv, int dy, double eps) {
   Dispatch d;
-  d.shader = "norm_stats";
-  d.spec = {mode, s.vec ? 1 : 0};
+  const int32_t sg = subgroup_tree_size();
+  d.shader = sg ? "norm_stats_shuffle" : "norm_stats";
+  d.spec = {mode, s.vec ? 1 : 0, sg ? sg : 128};
   d.bind = {x, mean, inv, dy, scratch(0)};
   d.writes = {4};
   d.p.n = i32(s.C * s.splits);

@@ -2,6 +2,10 @@
 #include "runtime/vulkan/lower_reduce.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <string>
+
+#include "runtime/vulkan/quirks.h"
 
 namespace segrt::vk {
 namespace {
@@ -74,6 +78,20 @@ SEGRT_VK_LOWER(lower_channel_sum, "channel_sum");
 
 }  // namespace
 
+int32_t subgroup_tree_size() {
+  const Context& ctx = *Context::get();
+  const uint32_t sg = ctx.info().subgroup_size;
+  const bool can = ctx.features().subgroup_shuffle && sg >= 4 && sg <= 64 && (sg & (sg - 1)) == 0;
+  bool want = ctx.info().type == "cpu";
+  if (const char* env = std::getenv("SEGRT_VULKAN_REDUCE")) {
+    const std::string v = env;
+    if (v != "tree" && v != "shuffle")
+      throw Error("SEGRT_VULKAN_REDUCE: '" + v + "' is not 'tree' or 'shuffle'");
+    want = v == "shuffle";
+  }
+  return can && want ? static_cast<int32_t>(sg) : 0;
+}
+
 void spread_groups(Dispatch& d, int64_t groups) {
   const int64_t gx = std::clamp<int64_t>(groups, 1, 65535);
   d.groups[0] = static_cast<uint32_t>(gx);
@@ -99,9 +117,10 @@ Lowered lower_sum(int in, int out, const Shape& in_shape, const Shape& kept, flo
   const int64_t splits = std::min<int64_t>((red + per - 1) / per, 128);
   int64_t chunk = (red + splits - 1) / splits;
   if (vec) chunk = (chunk + 3) / 4 * 4;  // splits start on a vec4
+  const int32_t sg = subgroup_tree_size();
   Dispatch d;
-  d.shader = "reduce_split";
-  d.spec = {vec ? 1 : 0};
+  d.shader = sg ? "reduce_split_shuffle" : "reduce_split";
+  d.spec = {vec ? 1 : 0, sg ? sg : 128};
   d.bind = {in, in, splits == 1 ? out : scratch(0)};
   d.writes = {2};
   d.p.n = i32(outputs);
