@@ -1,5 +1,7 @@
-// Batch norm's elementwise passes over x [N, C, H, W], channel c = (e / HW) % C of element e.
-// p.n = invocations, p.dims = {C, HW}, p.alpha = eps.
+// Batch norm's elementwise passes over x [N, C, H, W] on a grid of (plane chunks of 64
+// invocations, C, N): workgroup (x, c, n) covers part of plane (n, c), so the channel comes
+// from the workgroup id, not from a division per element (lavapipe divides lane by lane).
+// p.dims = {C, HW}, p.alpha = eps.
 // MODE 0 (batch_norm_train y): 0 x, 1 coef -> 2 y = x * sc + sh, (sc, sh) = coef[c].xy.
 // MODE 1 (batch_norm_infer y): 0 x, 1 gamma, 2 beta, 3 running_mean, 4 running_var -> 5 y,
 //   y = x * sc + sh with sc = gamma * invstd, sh = beta - mean * sc, as the CPU kernel.
@@ -7,8 +9,9 @@
 //   (A, B, mean, D) = coef[c] = (gamma * invstd, dbeta / M, mean, invstd * dgamma / M).
 // MODE 3 (batch_norm_infer_grad dx): 0 dy, 1 gamma, 2 running_var -> 3 dx = dy * gamma * invstd.
 // coef is the per-channel vec4 norm_finish.comp writes: one load instead of five.
-// VEC = 1 (the host checked HW % 4 == 0): invocation i takes elements 4i .. 4i+3 of one plane
-// through the vec4 views (a quarter of lavapipe's per-lane address loops); VEC = 0: element i.
+// VEC = 1 (the host checked HW % 4 == 0): invocation t of a plane takes its elements 4t ..
+// 4t+3 through the vec4 views (a quarter of lavapipe's per-lane address loops); VEC = 0:
+// element t.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #define SEGRT_CUSTOM_BUFFERS
@@ -33,7 +36,6 @@ layout(constant_id = 1) const int VEC = 0;
 // views of that width.
 #define SEGRT_BN_PASS(T, X, DY, Y, DX, INF_Y, SFT)                         \
   {                                                                        \
-    const int c = ((VEC != 0 ? 4 * i : i) / p.dims[1]) % p.dims[0];        \
     if (MODE == 0) {                                                       \
       const vec4 k = coef[c];                                              \
       Y = SFT(T(X) * k.x + k.y);                                           \
@@ -49,8 +51,11 @@ layout(constant_id = 1) const int VEC = 0;
   }
 
 void main() {
-  const int i = gid();
-  if (i >= p.n) return;
+  const int c = int(gl_WorkGroupID.y), n = int(gl_WorkGroupID.z);
+  const int units = VEC != 0 ? p.dims[1] / 4 : p.dims[1];  // per plane
+  const int t = int(gl_GlobalInvocationID.x);
+  if (t >= units) return;
+  const int i = (n * p.dims[0] + c) * units + t;
   if (VEC != 0)
     SEGRT_BN_PASS(vec4, b04[i], b24[i], b24[i], b34[i], b54[i], SF4)
   else

@@ -6,8 +6,11 @@
 // Invocation j takes elements 4j .. 4j+3 (p.n = ceil(elements / 4)): without spatial they are
 // the four groups of one Philox block, so one Philox call serves four elements.
 // VEC = 1 (the host checked elements % 4 == 0 and, spatial, p.dims[3] % 4 == 0): the four
-// lie in one block, read and written as one vec4. VEC = 0: floats, up to the last element; a
-// spatial run of four may straddle two blocks, the second drawn only then.
+// are read and written as one vec4; without spatial they are the four words of block j, with
+// spatial they share one group's word (one division finds it: lavapipe runs integer divisions
+// lane by lane, so the VEC path keeps them out of the per-element work). VEC = 0: floats, up
+// to the last element; a spatial run of four may straddle two blocks, the second drawn only
+// then. SPATIAL: constant 1, whether p.dims[3] > 1 is possible.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #define SEGRT_CUSTOM_BUFFERS
@@ -20,6 +23,7 @@ layout(std430, binding = 2) writeonly buffer O { sfloat o[]; };
 layout(std430, binding = 2) writeonly buffer O4 { sfloat4 o4[]; };
 
 layout(constant_id = 0) const int VEC = 0;
+layout(constant_id = 1) const int SPATIAL = 0;
 
 uvec4 philox4x32_10(uvec4 c, uvec2 k) {
   for (int r = 0; r < 10; ++r) {
@@ -42,14 +46,21 @@ void main() {
   const uvec2 seed = uvec2(uint(p.dims[0]), uint(p.dims[1]));
   const uint thr = uint(p.dims[2]);
   const int inner = p.dims[3], first = 4 * j;
-  uint blk = uint(first / inner) >> 2;
-  uvec4 w = philox4x32_10(uvec4(blk, 0u, key.x, key.y), seed);
   if (VEC != 0) {
     bvec4 keep;
-    for (int k = 0; k < 4; ++k) keep[k] = (w[uint((first + k) / inner) & 3u] >> 8) >= thr;
+    if (SPATIAL == 0) {
+      keep = greaterThanEqual(philox4x32_10(uvec4(uint(j), 0u, key.x, key.y), seed) >> 8,
+                              uvec4(thr));
+    } else {
+      const uint g = uint(first / inner);
+      const uvec4 w = philox4x32_10(uvec4(g >> 2, 0u, key.x, key.y), seed);
+      keep = bvec4((w[g & 3u] >> 8) >= thr);
+    }
     o4[j] = SF4(mix(vec4(0.0), vec4(a4[j]) * p.alpha, keep));
     return;
   }
+  uint blk = uint(first / inner) >> 2;
+  uvec4 w = philox4x32_10(uvec4(blk, 0u, key.x, key.y), seed);
   const int last = min(first + 4, p.ex[0]);
   for (int e = first; e < last; ++e) {
     const uint g = uint(e / inner);

@@ -78,7 +78,7 @@ Lowered lower_dropout(const Graph& g, const Node& n) {
   const int64_t inner = n.attrs.i("spatial", 0) && elems > 0 ? elems / (x.at(0) * x.at(1)) : 1;
   // Four elements per invocation; whole vec4s of one Philox word block when inner allows.
   const bool vec = elems % 4 == 0 && (inner == 1 || inner % 4 == 0);
-  Dispatch d = abo_dispatch(n, "dropout", {vec ? 1 : 0});
+  Dispatch d = abo_dispatch(n, "dropout", {vec ? 1 : 0, inner > 1 ? 1 : 0});
   d.p.n = i32((elems + 3) / 4);
   d.p.ex[0] = i32(elems);
   d.p.dims[0] = static_cast<int32_t>(static_cast<uint32_t>(seed));

@@ -87,6 +87,13 @@ Dispatch apply(const Split& s, int mode, std::vector<int> bind, double eps) {
   d.p.alpha = static_cast<float>(eps);
   d.p.dims[0] = i32(s.C);
   d.p.dims[1] = i32(s.HW);
+  // Grid (plane chunks of 64, C, N): every axis within the 65535 every device allows.
+  const int64_t chunks = (s.HW / (s.vec ? 4 : 1) + 63) / 64;
+  if (chunks > 65535 || s.C > 65535 || s.N > 65535)
+    throw Error("vulkan: batch norm over more than 65535 channels, batches or 4M-pixel planes");
+  d.groups[0] = static_cast<uint32_t>(std::max<int64_t>(chunks, 1));
+  d.groups[1] = static_cast<uint32_t>(s.C);
+  d.groups[2] = static_cast<uint32_t>(s.N);
   return d;
 }
 
