@@ -50,7 +50,7 @@ void set_dims(PushParams& p, const Shape& out) {
 Lowered lower_channel_expand(const Graph& g, const Node& n) {
   const Shape& big = shape_of(g, n.outputs[0]);
   const int64_t N = big.at(0), C = big.at(1), inner = numel(big) / std::max<int64_t>(1, N * C);
-  Dispatch d = abo_dispatch(n, "elementwise", {elementwise_ops().at("expand")});
+  Dispatch d = abo_dispatch(n, "elementwise", {elementwise_ops().at("expand"), 0});
   d.p.n = i32(numel(big));
   set_dims(d.p, {N, C, inner});
   d.p.sa[1] = 1;
@@ -85,6 +85,10 @@ Lowered lower_elementwise(const Graph& g, const Node& n) {
     broadcast_strides(shape_of(g, n.inputs.at(0)), out, d.p.sa);
     if (n.inputs.size() > 1) broadcast_strides(shape_of(g, n.inputs[1]), out, d.p.sb);
   }
+  // Flat and whole vec4s: the shader's vec4 path (spec constant VEC), p.n in vec4s.
+  const bool vec = same && d.p.n % 4 == 0;
+  d.spec.push_back(vec ? 1 : 0);
+  if (vec) d.p.n /= 4;
   return {{d}};
 }
 

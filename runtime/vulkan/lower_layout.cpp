@@ -74,12 +74,17 @@ Lowered lower_dropout(const Graph& g, const Node& n) {
   const Shape& x = shape_of(g, n.inputs.at(0));
   const double pr = n.attrs.f("p");
   const uint64_t seed = static_cast<uint64_t>(n.attrs.i("seed", 0));
-  Dispatch d = abo_dispatch(n, "dropout");
-  d.p.n = i32(numel(x));
+  const int64_t elems = numel(x);
+  const int64_t inner = n.attrs.i("spatial", 0) && elems > 0 ? elems / (x.at(0) * x.at(1)) : 1;
+  // Four elements per invocation; whole vec4s of one Philox word block when inner allows.
+  const bool vec = elems % 4 == 0 && (inner == 1 || inner % 4 == 0);
+  Dispatch d = abo_dispatch(n, "dropout", {vec ? 1 : 0, inner > 1 ? 1 : 0});
+  d.p.n = i32((elems + 3) / 4);
+  d.p.ex[0] = i32(elems);
   d.p.dims[0] = static_cast<int32_t>(static_cast<uint32_t>(seed));
   d.p.dims[1] = static_cast<int32_t>(static_cast<uint32_t>(seed >> 32));
   d.p.dims[2] = i32(static_cast<int64_t>(std::ceil(pr * 16777216.0)));
-  d.p.dims[3] = i32(n.attrs.i("spatial", 0) && numel(x) > 0 ? numel(x) / (x.at(0) * x.at(1)) : 1);
+  d.p.dims[3] = i32(inner);
   d.p.alpha = static_cast<float>(1.0 / (1.0 - pr));
   return {{d}};
 }

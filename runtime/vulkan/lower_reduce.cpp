@@ -2,6 +2,10 @@
 #include "runtime/vulkan/lower_reduce.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <string>
+
+#include "runtime/vulkan/quirks.h"
 
 namespace segrt::vk {
 namespace {
@@ -74,6 +78,20 @@ SEGRT_VK_LOWER(lower_channel_sum, "channel_sum");
 
 }  // namespace
 
+int32_t subgroup_tree_size() {
+  const Context& ctx = *Context::get();
+  const uint32_t sg = ctx.info().subgroup_size;
+  const bool can = ctx.features().subgroup_shuffle && sg >= 4 && sg <= 64 && (sg & (sg - 1)) == 0;
+  bool want = ctx.info().type == "cpu";
+  if (const char* env = std::getenv("SEGRT_VULKAN_REDUCE")) {
+    const std::string v = env;
+    if (v != "tree" && v != "shuffle")
+      throw Error("SEGRT_VULKAN_REDUCE: '" + v + "' is not 'tree' or 'shuffle'");
+    want = v == "shuffle";
+  }
+  return can && want ? static_cast<int32_t>(sg) : 0;
+}
+
 void spread_groups(Dispatch& d, int64_t groups) {
   const int64_t gx = std::clamp<int64_t>(groups, 1, 65535);
   d.groups[0] = static_cast<uint32_t>(gx);
@@ -88,11 +106,21 @@ Lowered lower_sum(int in, int out, const Shape& in_shape, const Shape& kept, flo
   if (red < kLongReduction || numel(in_shape) == 0)
     return {{serial_sum(in, out, axes, outputs, divisor)}};
 
-  // Splits of about 16 terms per invocation, at most 128 per output.
-  const int64_t splits = std::min<int64_t>((red + 2047) / 2048, 128);
-  const int64_t chunk = (red + splits - 1) / splits;
+  // vec4 reads (reduce_split.comp's VEC) when the innermost summed axis is dense and whole
+  // vec4s and every other offset steps by whole vec4s.
+  bool vec =
+      !axes.empty() && axes.back().summed && axes.back().stride == 1 && axes.back().size % 4 == 0;
+  for (const Axis& a : axes) vec = vec && (a.stride % 4 == 0 || &a == &axes.back());
+  // Splits of about 16 terms per invocation (64, as 16 vec4s, on the vec4 path: fewer
+  // workgroup trees, which cost lavapipe more than the reads), at most 128 per output.
+  const int64_t per = vec ? 8192 : 2048;
+  const int64_t splits = std::min<int64_t>((red + per - 1) / per, 128);
+  int64_t chunk = (red + splits - 1) / splits;
+  if (vec) chunk = (chunk + 3) / 4 * 4;  // splits start on a vec4
+  const int32_t sg = subgroup_tree_size();
   Dispatch d;
-  d.shader = "reduce_split";
+  d.shader = sg ? "reduce_split_shuffle" : "reduce_split";
+  d.spec = {vec ? 1 : 0, sg ? sg : 128};
   d.bind = {in, in, splits == 1 ? out : scratch(0)};
   d.writes = {2};
   d.p.n = i32(outputs);

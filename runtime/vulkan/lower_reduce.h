@@ -7,6 +7,12 @@
 
 namespace segrt::vk {
 
+// The subgroup size when workgroup sums should be one subgroup's shuffle butterfly instead of
+// a shared-memory tree: on CPU devices with subgroup shuffles (lavapipe's workgroups with
+// barriers run as coroutines, which costs more than the sums), a power of two in [4, 64];
+// else 0. SEGRT_VULKAN_REDUCE=tree|shuffle forces a side (shuffle where the device can).
+int32_t subgroup_tree_size();
+
 // Terms per output from which the split path is taken.
 constexpr int64_t kLongReduction = 512;
 

@@ -104,11 +104,21 @@ SEGRT_OP_CASES(
      .attrs = {{"dilation", V{2, 2}}, {"pad", V{1, 1}}, {"groups", int64_t(3)}},
      .seed = 16},
     {.name = "channel_sum", .op = "channel_sum", .inputs = {{2, 3, 4, 5}}, .seed = 17},
-    // Long enough for the split reduction (two workgroups per channel and a second pass).
+    // Long enough for the split reduction: 3200 terms over 40x40 planes, one vec4 split.
     {.name = "channel_sum/long_2x3x40x40",
      .op = "channel_sum",
      .inputs = {{2, 3, 40, 40}},
      .seed = 18},
+    // 9216 terms in vec4 planes: two vec4 splits per channel and a second pass.
+    {.name = "channel_sum/vec4_split_3x2x48x64",
+     .op = "channel_sum",
+     .inputs = {{3, 2, 48, 64}},
+     .seed = 19},
+    // 2450 terms over 35x35 planes: two float splits per channel and a second pass.
+    {.name = "channel_sum/float_split_2x2x35x35",
+     .op = "channel_sum",
+     .inputs = {{2, 2, 35, 35}},
+     .seed = 20},
     {.name = "channel_expand",
      .op = "channel_expand",
      .inputs = {{3}},

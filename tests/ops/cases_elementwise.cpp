@@ -55,6 +55,12 @@ SEGRT_OP_CASES(
      .inputs = {{2, 3, 4, 5}},
      .attrs = {{"alpha", 0.2}},
      .tier = T::Elementwise},
+    // 105 elements: not whole vec4s, so the float path (forward and its leaky_relu_grad).
+    {.name = "leaky_relu/odd_size",
+     .op = "leaky_relu",
+     .inputs = {{3, 5, 7}},
+     .attrs = {{"alpha", 0.2}},
+     .tier = T::Elementwise},
     {.name = "sigmoid", .op = "sigmoid", .inputs = {{2, 3, 4, 5}}, .tier = T::Elementwise},
     {.name = "tanh", .op = "tanh", .inputs = {{2, 3, 4, 5}}, .tier = T::Elementwise},
     {.name = "silu", .op = "silu", .inputs = {{2, 3, 4, 5}}, .tier = T::Elementwise});

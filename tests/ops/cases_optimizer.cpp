@@ -54,6 +54,8 @@ SEGRT_OP_CASES(sgd("plain", A{}), sgd("momentum_wd", A{{"momentum", 0.9}, {"weig
                // Over 256 elements: the Vulkan update sums its squared changes in several
                // workgroups.
                sgd("momentum_multi_group", A{{"momentum", 0.9}}, Shape{5, 7, 3, 3}),
-               adam("step3_multi_group", A{}, 3, Shape{5, 7, 3, 3}));
+               adam("step3_multi_group", A{}, 3, Shape{5, 7, 3, 3}),
+               // 1152 elements: whole vec4s (the vec4 path) over two workgroups.
+               adam("step3_vec4_multi_group", A{}, 3, Shape{8, 16, 3, 3}));
 
 }  // namespace segrt::test
