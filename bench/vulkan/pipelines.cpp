@@ -52,7 +52,9 @@ int once(const std::string& dir, const std::string& model) {
     collect(model, variants, missing);
   auto ctx = vk::Context::get();
   const auto t0 = std::chrono::steady_clock::now();
-  for (auto& [shader, spec] : variants) ctx->pipeline(shader, spec);
+  std::vector<vk::PipelineKey> keys;
+  for (auto& [shader, spec] : variants) keys.push_back({shader, spec});
+  ctx->pipelines(keys);
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   const auto& pc = ctx->pipeline_cache();

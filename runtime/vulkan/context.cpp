@@ -1,9 +1,12 @@
 #include "runtime/vulkan/context.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <mutex>
+#include <thread>
 
 #include "graph/ir.h"
 #include "runtime/vulkan/check.h"
@@ -14,6 +17,19 @@
 
 namespace segrt::vk {
 namespace {
+
+// Threads for creating pipelines: SEGRT_VULKAN_COMPILE_THREADS, else one per hardware thread.
+size_t compile_threads() {
+  if (const char* e = std::getenv("SEGRT_VULKAN_COMPILE_THREADS")) {
+    char* end = nullptr;
+    const long n = std::strtol(e, &end, 10);
+    if (end == e || *end != '\0' || n < 1 || n > 256)
+      throw Error(std::string("SEGRT_VULKAN_COMPILE_THREADS='") + e +
+                  "': expected a whole number of threads from 1 to 256");
+    return static_cast<size_t>(n);
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
 
 VkInstance create_instance() {
   VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
@@ -248,14 +264,49 @@ Context::~Context() {
 
 const Pipeline& Context::pipeline(const std::string& shader, const std::vector<int32_t>& spec,
                                   bool fp16_storage, int32_t scratch_mask) {
-  if (fp16_storage && !features_->fp16_storage)
-    throw Error("vulkan: fp16 storage is not available on " + info_.name);
-  if (!fp16_storage) scratch_mask = 0;  // the fp32 variant reads every binding alike
+  return *pipelines({{shader, spec, fp16_storage, scratch_mask}}).front();
+}
+
+std::vector<const Pipeline*> Context::pipelines(const std::vector<PipelineKey>& keys) {
+  std::vector<PipelineKey> want = keys;
+  for (PipelineKey& k : want) {
+    if (k.fp16_storage && !features_->fp16_storage)
+      throw Error("vulkan: fp16 storage is not available on " + info_.name);
+    if (!k.fp16_storage) k.scratch_mask = 0;  // the fp32 variant reads every binding alike
+  }
   std::lock_guard<std::mutex> lock(pipelines_mutex_);
-  auto& p = pipelines_[{shader, spec, fp16_storage, scratch_mask}];
-  if (!p)
-    p = std::make_unique<Pipeline>(device_, *cache_, shader, spec, fp16_storage, scratch_mask);
-  return *p;
+  std::vector<const PipelineKey*> missing;
+  for (const PipelineKey& k : want)
+    if (!pipelines_.count(k) &&
+        std::none_of(missing.begin(), missing.end(), [&](const PipelineKey* m) { return *m == k; }))
+      missing.push_back(&k);
+
+  std::vector<std::unique_ptr<Pipeline>> made(missing.size());
+  std::vector<std::exception_ptr> failed(missing.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < missing.size();) {
+      const PipelineKey& k = *missing[i];
+      try {
+        made[i] = std::make_unique<Pipeline>(device_, *cache_, k.shader, k.spec, k.fp16_storage,
+                                             k.scratch_mask);
+      } catch (...) {
+        failed[i] = std::current_exception();
+      }
+    }
+  };
+  const size_t n_threads = std::min<size_t>(compile_threads(), missing.size());
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < n_threads; ++t) threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads) t.join();
+  for (size_t i = 0; i < missing.size(); ++i) {
+    if (failed[i]) std::rethrow_exception(failed[i]);
+    pipelines_[*missing[i]] = std::move(made[i]);
+  }
+  std::vector<const Pipeline*> out;
+  for (const PipelineKey& k : want) out.push_back(pipelines_.at(k).get());
+  return out;
 }
 
 void Context::save_pipeline_cache() {

@@ -10,7 +10,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <tuple>
 #include <vector>
 
 namespace segrt::vk {
@@ -19,6 +18,16 @@ class PipelineCache;
 class Pipeline;
 class Transfer;
 struct Features;
+
+// What identifies a pipeline: the shader, its specialisation constants and, for the fp16-storage
+// variant, its SEGRT_SCRATCH constant (bit k: binding k is a scratch region; shaders/common.glsl).
+struct PipelineKey {
+  std::string shader;
+  std::vector<int32_t> spec;
+  bool fp16_storage = false;
+  int32_t scratch_mask = 0;
+  auto operator<=>(const PipelineKey&) const = default;
+};
 
 struct DeviceInfo {
   int index = 0;
@@ -76,6 +85,10 @@ class Context {
   // as its SEGRT_SCRATCH constant (shaders/common.glsl).
   const Pipeline& pipeline(const std::string& shader, const std::vector<int32_t>& spec,
                            bool fp16_storage = false, int32_t scratch_mask = 0);
+  // The pipelines of `keys`, in order. The missing ones are created together on several
+  // threads (SEGRT_VULKAN_COMPILE_THREADS, default one per hardware thread): drivers compile
+  // in vkCreateComputePipelines, and a program needs tens of pipelines before its first run.
+  std::vector<const Pipeline*> pipelines(const std::vector<PipelineKey>& keys);
   // The on-disk pipeline cache (in memory only when disabled).
   PipelineCache& pipeline_cache() { return *cache_; }
   // Writes the pipeline cache file when pipelines were created since the last save.
@@ -91,8 +104,7 @@ class Context {
   std::unique_ptr<Features> features_;
   std::unique_ptr<PipelineCache> cache_;
   std::mutex pipelines_mutex_;
-  std::map<std::tuple<std::string, std::vector<int32_t>, bool, int32_t>, std::unique_ptr<Pipeline>>
-      pipelines_;
+  std::map<PipelineKey, std::unique_ptr<Pipeline>> pipelines_;
   std::mutex transfer_mutex_, queue_mutex_;
   std::unique_ptr<Transfer> transfer_;
   VkInstance instance_ = VK_NULL_HANDLE;

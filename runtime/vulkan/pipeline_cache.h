@@ -7,6 +7,7 @@
 
 #include <vulkan/vulkan.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -32,7 +33,8 @@ class PipelineCache {
   PipelineCache& operator=(const PipelineCache&) = delete;
 
   VkPipelineCache handle() const { return cache_; }
-  // Counts a pipeline created through handle() (the file is then out of date).
+  // Counts a pipeline created through handle() (the file is then out of date). Thread-safe:
+  // pipelines are created on several threads at once (Context::pipelines).
   void created();
   // Writes the file when pipelines were created since the last save; returns whether it did.
   // An unwritable folder is a warning on stderr, never an error.
@@ -46,9 +48,9 @@ class PipelineCache {
   // Of those, the bytes past the Vulkan header: 0 when the driver keeps nothing in a
   // VkPipelineCache (lavapipe in Mesa 22 returns only the header).
   size_t loaded_payload_bytes() const { return payload_bytes_; }
-  int pipelines_created() const { return created_; }
+  int pipelines_created() const { return created_.load(); }
   // Pipelines created while the cache held data loaded from the file.
-  int pipelines_created_warm() const { return loaded_bytes_ > 0 ? created_ : 0; }
+  int pipelines_created_warm() const { return loaded_bytes_ > 0 ? created_.load() : 0; }
 
  private:
   VkDevice dev_;
@@ -56,8 +58,8 @@ class PipelineCache {
   std::string path_, state_;
   VkPipelineCache cache_ = VK_NULL_HANDLE;
   size_t loaded_bytes_ = 0, payload_bytes_ = 0;
-  int created_ = 0;
-  bool dirty_ = false;
+  std::atomic<int> created_{0};
+  std::atomic<bool> dirty_{false};
 };
 
 }  // namespace segrt::vk

@@ -86,6 +86,7 @@ VulkanProgram::VulkanProgram(std::shared_ptr<Context> ctx, const Graph& g,
   // Scratch regions are per node and nodes run in order, so one buffer of the largest need
   // serves all (the hazard tracking orders reuse).
   int64_t scratch_elems = 0;
+  std::vector<PipelineKey> keys;  // one per step, created together below
   for (const std::vector<int>& step : steps) {
     const int n = step.front();
     const Node& node = g_.node(n);
@@ -105,12 +106,14 @@ VulkanProgram::VulkanProgram(std::shared_ptr<Context> ctx, const Graph& g,
       int32_t scratch_mask = 0;
       for (size_t b = 0; b < s.d.bind.size(); ++b)
         if (s.d.bind[b] < 0) scratch_mask |= 1 << b;
-      s.pipeline = &ctx_->pipeline(s.d.shader, s.d.spec, fp16, scratch_mask);
+      keys.push_back({s.d.shader, s.d.spec, fp16, scratch_mask});
       s.node = n;
       steps_.push_back(std::move(s));
       flops = 0;
     }
   }
+  const std::vector<const Pipeline*> pipelines = ctx_->pipelines(keys);
+  for (size_t i = 0; i < steps_.size(); ++i) steps_[i].pipeline = pipelines[i];
   ctx_->save_pipeline_cache();
   scratch_ = std::make_unique<Buffer>(ctx_, static_cast<size_t>(scratch_elems + align) * 4);
   VkDevice dev = ctx_->device();
