@@ -1,6 +1,6 @@
-// segrt bench: median time of inference or of one training step, the cold (compile + first
-// run) time, device memory, GFLOP/s, and with --per-op the time per op type from the backend's
-// kernel timers.
+// segrt bench: median time of inference or of one training step, the cold (device open +
+// compile + first run) time, device memory, GFLOP/s, and with --per-op the time per op type from
+// the backend's kernel timers.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -124,8 +124,10 @@ int cmd_bench(const Argv& argv) {
     outs = tg.updates;
     outs.push_back(tg.loss);
   }
-  auto t_compile = std::chrono::steady_clock::now();
+  auto t_open = std::chrono::steady_clock::now();
   auto backend = make_backend(a.str("backend"), precision);
+  const double open_ms = ms_since(t_open);
+  auto t_compile = std::chrono::steady_clock::now();
   auto prog = backend->compile(g, outs);
   const double compile_ms = ms_since(t_compile);
   ParamStore params = m.from_file ? m.params : init_params(g, 1);
@@ -182,6 +184,7 @@ int cmd_bench(const Argv& argv) {
                         {"median_ms", median},
                         {"ms_per_image", median / batch},
                         {"cold_ms", cold_ms},
+                        {"open_ms", open_ms},
                         {"compile_ms", compile_ms},
                         {"first_run_ms", first_run_ms},
                         {"min_ms", times.front()},
@@ -208,8 +211,8 @@ int cmd_bench(const Argv& argv) {
                 h, w, train ? "training step" : "inference");
     std::printf("median %.2f ms (%.2f ms/image)  min %.2f  max %.2f  ~%.1f GFLOP/s\n", median,
                 median / batch, times.front(), times.back(), flops / (median * 1e6));
-    std::printf("cold %.1f ms (compile %.1f ms, first run %.1f ms)\n", cold_ms, compile_ms,
-                first_run_ms);
+    std::printf("cold %.1f ms (device open %.1f ms, compile %.1f ms, first run %.1f ms)\n", cold_ms,
+                open_ms, compile_ms, first_run_ms);
     std::printf("peak memory %.1f MiB\n", peak / 1048576.0);
     if (per_op && ops.empty())
       std::printf("per-op: the %s backend does not time kernels\n", backend->name().c_str());

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Cold vs warm start of segrt's Vulkan backend: `segrt bench --backend vulkan` twice in fresh
 # cache folders (segrt's pipeline cache and Mesa's shader cache), the second process finding
-# what the first left. Pipeline cost = compile (pipeline creation) + first run - median run (a
-# driver may compile at the first dispatch, as lavapipe does). Prints a Markdown table.
+# what the first left. Pipeline cost = compile (lowering and pipeline creation; opening the
+# device is not counted) + first run - median run (a driver may compile at the first dispatch,
+# as lavapipe does). SEGRT_VULKAN_COMPILE_THREADS is passed on. Prints a Markdown table.
 #   bash bench/warm_start.sh [model ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -42,6 +42,15 @@ Blocks blocks(int64_t M, int64_t CIG, int64_t KW, bool rm_first) {
 
 }  // namespace
 
+void grad_weight_shape(PushParams& p, const Shape& xs, const Shape& ys, const ConvParams& cp) {
+  for (int i = 0; i < 4; ++i) p.dims[i] = i32(xs[i]);
+  p.dims[4] = i32(ys[1]);
+  p.dims[5] = i32(ys[2]);
+  p.sa[0] = i32(ys[3]);
+  p.sa[1] = i32(cp.pad[0]);
+  p.sa[3] = i32(cp.groups);
+}
+
 GradWeightDirect grad_weight_direct(const Graph& g, const ConvParams& cp, int x, int dy, int dw) {
   const Shape &xs = shape_of(g, x), &ys = shape_of(g, dy), &ws = shape_of(g, dw);
   const int64_t G = cp.groups, M = ys[1] / G, CIG = xs[1] / G, KH = ws[2], KW = ws[3];
@@ -95,15 +104,7 @@ GradWeightDirect grad_weight_direct(const Graph& g, const ConvParams& cp, int x,
   d.bind = {x, dy, dw};
   d.writes = {2};
   d.p.n = i32(U);
-  d.p.dims[0] = i32(xs[0]);
-  d.p.dims[1] = i32(xs[1]);
-  d.p.dims[2] = i32(xs[2]);
-  d.p.dims[3] = i32(xs[3]);
-  d.p.dims[4] = i32(ys[1]);
-  d.p.dims[5] = i32(ys[2]);
-  d.p.sa[0] = i32(ys[3]);
-  d.p.sa[1] = i32(cp.pad[0]);
-  d.p.sa[3] = i32(G);
+  grad_weight_shape(d.p, xs, ys, cp);
   d.p.sa[4] = i32(M);
   d.p.sa[5] = i32(CIG);
   d.p.sb[0] = i32(L);

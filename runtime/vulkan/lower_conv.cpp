@@ -243,16 +243,8 @@ Lowered grad_weight(const Graph& g, const ConvParams& cp, int x, int dy, int dw)
   d.writes = {2};
   d.spec = geometry_spec(ws, cp);
   d.p.n = i32(R);
-  d.p.dims[0] = i32(xs[0]);
-  d.p.dims[1] = i32(xs[1]);
-  d.p.dims[2] = i32(xs[2]);
-  d.p.dims[3] = i32(xs[3]);
-  d.p.dims[4] = i32(ys[1]);
-  d.p.dims[5] = i32(ys[2]);
-  d.p.sa[0] = i32(ys[3]);
-  d.p.sa[1] = i32(cp.pad[0]);
+  grad_weight_shape(d.p, xs, ys, cp);
   d.p.sa[2] = i32(cp.pad[1]);
-  d.p.sa[3] = i32(G);
   Split sp;
   if (G == xs[1] && G == ys[1]) {
     // Depthwise: a workgroup of 64 per (channel, slice), each invocation >= 16 terms.
