@@ -186,6 +186,7 @@ int cmd_bench(const Argv& argv) {
                         {"cold_ms", cold_ms},
                         {"open_ms", open_ms},
                         {"compile_ms", compile_ms},
+                        {"pipeline_ms", prog->pipeline_ms()},
                         {"first_run_ms", first_run_ms},
                         {"min_ms", times.front()},
                         {"max_ms", times.back()},
@@ -211,8 +212,10 @@ int cmd_bench(const Argv& argv) {
                 h, w, train ? "training step" : "inference");
     std::printf("median %.2f ms (%.2f ms/image)  min %.2f  max %.2f  ~%.1f GFLOP/s\n", median,
                 median / batch, times.front(), times.back(), flops / (median * 1e6));
-    std::printf("cold %.1f ms (device open %.1f ms, compile %.1f ms, first run %.1f ms)\n", cold_ms,
-                open_ms, compile_ms, first_run_ms);
+    std::printf(
+        "cold %.1f ms (device open %.1f ms, compile %.1f ms of which pipelines %.1f ms, first "
+        "run %.1f ms)\n",
+        cold_ms, open_ms, compile_ms, prog->pipeline_ms(), first_run_ms);
     std::printf("peak memory %.1f MiB\n", peak / 1048576.0);
     if (per_op && ops.empty())
       std::printf("per-op: the %s backend does not time kernels\n", backend->name().c_str());

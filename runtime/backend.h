@@ -24,6 +24,9 @@ class Program {
   // Bytes the program holds on its device: arena, persistent values and any scratch (what
   // `segrt bench` reports as peak memory).
   virtual size_t device_bytes() const { return arena_bytes() + persistent_bytes(); }
+  // Wall time the compile spent creating device pipelines (Vulkan; 0 where a backend has
+  // none). A driver may compile further at the first run, which the caller sees there.
+  virtual double pipeline_ms() const { return 0; }
 
   // Per-kernel timing. With profiling on, each run() records one entry per kernel (dispatch) it
   // ran, in order: the node (its name, or "%<id>"), its op, the kernel (the shader or CPU

@@ -44,13 +44,14 @@ void collect(const std::string& model, std::set<std::pair<std::string, std::vect
 // model: a zoo model name, or "all" for every registered model.
 int once(const std::string& dir, const std::string& model) {
   setenv("SEGRT_CACHE_DIR", dir.c_str(), 1);
+  // Held from here: lowering asks the context about the device.
+  auto ctx = vk::Context::get();
   std::set<std::pair<std::string, std::vector<int32_t>>> variants;
   std::set<std::string> missing;
   if (model == "all")
     for (const auto& m : ModelRegistry::get().names()) collect(m, variants, missing);
   else
     collect(model, variants, missing);
-  auto ctx = vk::Context::get();
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<vk::PipelineKey> keys;
   for (auto& [shader, spec] : variants) keys.push_back({shader, spec});

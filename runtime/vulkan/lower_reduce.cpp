@@ -79,10 +79,10 @@ SEGRT_VK_LOWER(lower_channel_sum, "channel_sum");
 }  // namespace
 
 int32_t subgroup_tree_size() {
-  const Context& ctx = *Context::get();
-  const uint32_t sg = ctx.info().subgroup_size;
-  const bool can = ctx.features().subgroup_shuffle && sg >= 4 && sg <= 64 && (sg & (sg - 1)) == 0;
-  bool want = ctx.info().type == "cpu";
+  const auto ctx = Context::get();  // held: a reference to get()'s temporary would dangle
+  const uint32_t sg = ctx->info().subgroup_size;
+  const bool can = ctx->features().subgroup_shuffle && sg >= 4 && sg <= 64 && (sg & (sg - 1)) == 0;
+  bool want = ctx->info().type == "cpu";
   if (const char* env = std::getenv("SEGRT_VULKAN_REDUCE")) {
     const std::string v = env;
     if (v != "tree" && v != "shuffle")

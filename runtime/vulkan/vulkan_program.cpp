@@ -1,6 +1,7 @@
 #include "runtime/vulkan/vulkan_program.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
@@ -112,7 +113,11 @@ VulkanProgram::VulkanProgram(std::shared_ptr<Context> ctx, const Graph& g,
       flops = 0;
     }
   }
+  const auto t_pipelines = std::chrono::steady_clock::now();
   const std::vector<const Pipeline*> pipelines = ctx_->pipelines(keys);
+  pipeline_ms_ =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_pipelines)
+          .count();
   for (size_t i = 0; i < steps_.size(); ++i) steps_[i].pipeline = pipelines[i];
   ctx_->save_pipeline_cache();
   scratch_ = std::make_unique<Buffer>(ctx_, static_cast<size_t>(scratch_elems + align) * 4);

@@ -31,6 +31,7 @@ class VulkanProgram : public Program {
   size_t persistent_bytes() const override { return persistent_elems_ * esize_; }
   Precision precision() const { return precision_; }
   size_t device_bytes() const override;
+  double pipeline_ms() const override { return pipeline_ms_; }
   // Timestamps around every dispatch; toggling re-records the command buffer.
   void set_profiling(bool on) override;
   std::vector<KernelTime> kernel_times() const override;
@@ -57,6 +58,7 @@ class VulkanProgram : public Program {
   std::vector<int> schedule_;
   MemoryPlan plan_;
   size_t fused_groups_ = 0;
+  double pipeline_ms_ = 0;
   std::vector<int64_t> persistent_offset_;  // per value id; -1 for activations
   size_t persistent_elems_ = 0;
   std::unique_ptr<Buffer> arena_, persistent_, scratch_;

@@ -46,7 +46,7 @@ void check_bench(const std::string& backend, bool exact_counts) {
   CHECK(j.at("backend") == backend);
   CHECK(!j.at("device").get<std::string>().empty());
   for (const char* k : {"median_ms", "ms_per_image", "cold_ms", "open_ms", "compile_ms",
-                        "first_run_ms", "gflops_per_s", "kernel_ms"}) {
+                        "pipeline_ms", "first_run_ms", "gflops_per_s", "kernel_ms"}) {
     INFO(k);
     CHECK(std::isfinite(j.at(k).get<double>()));
     CHECK(j.at(k).get<double>() >= 0);
@@ -56,6 +56,9 @@ void check_bench(const std::string& backend, bool exact_counts) {
   CHECK(j.at("cold_ms").get<double>() >= j.at("open_ms").get<double>() +
                                              j.at("compile_ms").get<double>() +
                                              j.at("first_run_ms").get<double>());
+  // Pipeline creation is part of the compile, and only Vulkan has pipelines.
+  CHECK(j.at("compile_ms").get<double>() >= j.at("pipeline_ms").get<double>());
+  CHECK((j.at("pipeline_ms").get<double>() > 0) == (backend == "vulkan"));
   CHECK(j.at("gflops_per_s").get<double>() > 0);
   CHECK(j.at("peak_bytes").get<int64_t>() > 0);
 
