@@ -8,7 +8,7 @@
 #   bash bench/warm_start.sh [model ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-segrt=./build/segrt
+segrt=${SEGRT:-./build/segrt}  # SEGRT=path: another build, for A/B runs
 models=("$@")
 [ ${#models[@]} -eq 0 ] && models=(oru-net "unet:base=32,up=t2,in=1,out=1")
 echo "| model | mode | cold ms: pipelines + first-run extra | warm ms | warm / cold |"

@@ -66,6 +66,7 @@ const int RW = TRANSPOSED == 0 ? (RN - 1) * SW + (KW - 1) * DW + 1 : T_HI - T_LO
 const int OFF0 = TRANSPOSED == 0 ? -PW : T_LO;
 const int OFFM = (OFF0 % 4 + 4) % 4;
 const int NV = (OFFM + RW + 3) / 4;
+const int RN4 = (RN + 3) / 4;
 
 #ifdef SEGRT_WEIGHT_SHUFFLE
 layout(constant_id = 18) const int SG = 8;
@@ -93,8 +94,11 @@ void main() {
   const int g = zg % G, img = zg / G;
   const int CSG = CS / G, HWS = HS * WS;
 
-  float acc[RM * RN];
-  [[unroll]] for (int q = 0; q < RM * RN; ++q) acc[q] = 0.0;
+  // Four pixels per accumulator: the compiler's intermediate form then has a quarter of the
+  // multiply-adds and loop-carried values (lavapipe creates a pipeline in about half the
+  // time), while llvmpipe still runs each component on its own SIMD register.
+  vec4 acc[RM * RN4];
+  [[unroll]] for (int q = 0; q < RM * RN4; ++q) acc[q] = vec4(0.0);
   // Weight of (m, c, tap): wrow[m] + c * cstride + tap. Rows past M read row M - 1.
   const int TAPS = KH * KW;
   const int cstride = TRANSPOSED == 0 ? TAPS : M * TAPS;
@@ -155,22 +159,27 @@ void main() {
 #endif
       [[unroll]] for (int kj = 0; kj < KW; ++kj) {
         const int t = c * cstride + ki * KW + kj;
+        // The source value of each pixel for tap kj (0 where a transposed pixel skips it).
+        vec4 xv[RN4];
+        [[unroll]] for (int n = 0; n < RN4 * 4; ++n) {
+          float v = 0.0;
+          if (TRANSPOSED == 0) {
+            v = r[min(n, RN - 1) * SW + kj * DW];
+          } else {
+            // Pixel ox0 + n takes tap kj iff (n + PW - kj*DW) is a multiple of SW (ox0 is).
+            const int rx = min(n, RN - 1) + PW - kj * DW;
+            if ((rx + BIAS * SW) % SW == 0) v = r[(rx + BIAS * SW) / SW - BIAS - T_LO];
+          }
+          xv[n / 4][n % 4] = v;
+        }
         [[unroll]] for (int m = 0; m < RM; ++m) {
 #ifdef SEGRT_WEIGHT_SHUFFLE
           const float w = subgroupShuffle(wv[(m * KW + kj) / SG], (m * KW + kj) % SG);
 #else
           const float w = float(wt[wrow[m] + t]);
 #endif
-          [[unroll]] for (int n = 0; n < RN; ++n) {
-            if (TRANSPOSED == 0) {
-              acc[m * RN + n] = fma(w, r[n * SW + kj * DW], acc[m * RN + n]);
-            } else {
-              // Pixel ox0 + n takes tap kj iff (n + PW - kj*DW) is a multiple of SW (ox0 is).
-              const int rx = n + PW - kj * DW;
-              if ((rx + BIAS * SW) % SW == 0)
-                acc[m * RN + n] = fma(w, r[(rx + BIAS * SW) / SW - BIAS - T_LO], acc[m * RN + n]);
-            }
-          }
+          [[unroll]] for (int n4 = 0; n4 < RN4; ++n4)
+            acc[m * RN4 + n4] = fma(vec4(w), xv[n4], acc[m * RN4 + n4]);
         }
       }
     }
@@ -187,16 +196,17 @@ void main() {
         [[unroll]] for (int n = 0; n < RN; n += 4) {
           const int i = base + ox0 + n;
           if (ox0 + n < WD)
-            dst4[i / 4] = SF4(vec4(epilogue(acc[n], co, i), epilogue(acc[n + 1], co, i + 1),
-                               epilogue(acc[n + 2], co, i + 2), epilogue(acc[n + 3], co, i + 3)));
+            dst4[i / 4] =
+                SF4(vec4(epilogue(acc[n / 4].x, co, i), epilogue(acc[n / 4].y, co, i + 1),
+                         epilogue(acc[n / 4].z, co, i + 2), epilogue(acc[n / 4].w, co, i + 3)));
         }
       } else {
         [[unroll]] for (int n = 0; n < RN; ++n) {
           const int ox = ox0 + n;
-          if (ox < WD) dst[base + ox] = SF(epilogue(acc[n], co, base + ox));
+          if (ox < WD) dst[base + ox] = SF(epilogue(acc[n / 4][n % 4], co, base + ox));
         }
       }
     }
-    [[unroll]] for (int q = 0; q < (RM - 1) * RN; ++q) acc[q] = acc[q + RN];
+    [[unroll]] for (int q = 0; q < (RM - 1) * RN4; ++q) acc[q] = acc[q + RN4];
   }
 }
