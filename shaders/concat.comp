@@ -31,7 +31,8 @@ void main() {
       o4[i] = a4[(i / blk) * row + off + i % blk];
     } else {
       const int r = i % row - off;
-      o4[i] = r >= 0 && r < blk ? a4[(i / row) * blk + r] : sfloat4(0.0);
+      // The zero is an fp32 constant: a 16-bit one would need shaderFloat16, not just storage.
+      o4[i] = SF4(r >= 0 && r < blk ? vec4(a4[(i / row) * blk + r]) : vec4(0.0));
     }
   } else if (MODE == 0) {
     o[(i / blk) * row + off + i % blk] = a[i];
@@ -39,6 +40,6 @@ void main() {
     o[i] = a[(i / blk) * row + off + i % blk];
   } else {
     const int r = i % row - off;
-    o[i] = r >= 0 && r < blk ? a[(i / row) * blk + r] : sfloat(0.0);
+    o[i] = SF(r >= 0 && r < blk ? float(a[(i / row) * blk + r]) : 0.0);
   }
 }
