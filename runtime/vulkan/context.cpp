@@ -6,6 +6,7 @@
 #include <cstring>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "graph/ir.h"
@@ -297,7 +298,13 @@ std::vector<const Pipeline*> Context::pipelines(const std::vector<PipelineKey>& 
   };
   const size_t n_threads = std::min<size_t>(compile_threads(), missing.size());
   std::vector<std::thread> threads;
-  for (size_t t = 1; t < n_threads; ++t) threads.emplace_back(work);
+  for (size_t t = 1; t < n_threads; ++t) {
+    try {
+      threads.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no more threads to be had: the ones running (and this one) do the rest
+    }
+  }
   work();
   for (std::thread& t : threads) t.join();
   for (size_t i = 0; i < missing.size(); ++i) {
