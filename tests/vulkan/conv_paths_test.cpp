@@ -154,6 +154,10 @@ TEST_CASE("vulkan: tiled and direct convolution paths both match the CPU") {
        {4, 3, 3, 3},
        {{"pad", Shape{2, 2}}, {"dilation", Shape{2, 2}}, {"groups", int64_t(2)}},
        "conv_transpose2d"},
+      // A 4-pixel row (RN = 4, one vec4 of accumulators) and stride 3 (RN = 15, so the last
+      // vec4 has a slot past the row); in both a pixel multiplies the taps it skips by zero.
+      {{1, 4, 2, 2}, {4, 3, 2, 2}, {{"stride", Shape{2, 2}}}, "conv_transpose2d"},
+      {{1, 3, 5, 5}, {3, 2, 3, 3}, {{"stride", Shape{3, 3}}}, "conv_transpose2d"},
   };
   for_each_path([&](const std::string& path) {
     for (size_t k = 0; k < cases.size(); ++k) {
