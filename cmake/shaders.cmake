@@ -2,6 +2,18 @@
 # array in a generated header, and one generated source (in the build dir) lists them by name.
 # Every shader is compiled twice: fp32 storage, and with -DSEGRT_FP16_STORAGE=1 (fp16 tensor
 # buffers, see shaders/common.glsl) as <name>_fp16.
+# Where spirv-val (spirv-tools) is installed, every module is also checked by it before it is
+# embedded, and an invalid one fails the build: glslang 11 has emitted invalid SPIR-V for some
+# specialisation-constant expressions (a spec-constant `a && b && c`), which drivers then refuse
+# or miscompile at pipeline creation. (glslangValidator --spirv-val prints such errors but
+# still exits 0.)
+find_program(SPIRV_VAL spirv-val)
+if(SPIRV_VAL)
+  message(STATUS "segrt: shaders validated with ${SPIRV_VAL}")
+else()
+  message(STATUS "segrt: no spirv-val (spirv-tools): shaders are embedded unvalidated")
+endif()
+
 function(segrt_embed_shaders out_var)
   file(GLOB comps CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/shaders/*.comp)
   file(GLOB includes CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/shaders/*.glsl)
@@ -22,9 +34,16 @@ function(segrt_embed_shaders out_var)
         set(tbl table)
       endif()
       set(h ${dir}/${var}.spv.h)
+      set(glslang ${GLSLANG_VALIDATOR} -V --target-env vulkan1.1 --quiet
+                  -DSEGRT_FP16_STORAGE=${fp16} -I${CMAKE_SOURCE_DIR}/shaders)
+      set(validate "")
+      if(SPIRV_VAL)
+        set(validate COMMAND ${glslang} -o ${dir}/${var}.spv ${comp}
+                     COMMAND ${SPIRV_VAL} --target-env vulkan1.1 ${dir}/${var}.spv)
+      endif()
       add_custom_command(OUTPUT ${h}
-        COMMAND ${GLSLANG_VALIDATOR} -V --target-env vulkan1.1 --quiet --vn segrt_spv_${var}
-                -DSEGRT_FP16_STORAGE=${fp16} -I${CMAKE_SOURCE_DIR}/shaders -o ${h} ${comp}
+        ${validate}
+        COMMAND ${glslang} --vn segrt_spv_${var} -o ${h} ${comp}
         DEPENDS ${comp} ${includes}
         COMMENT "glslang: ${name}.comp (fp16 storage ${fp16}) -> SPIR-V")
       list(APPEND headers ${h})

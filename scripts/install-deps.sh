@@ -3,7 +3,7 @@
 # The Vulkan packages build the Vulkan backend; mesa-vulkan-drivers gives CI lavapipe (a CPU device).
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config libopenblas-dev zlib1g-dev libstb-dev
-      doctest-dev nlohmann-json3-dev libvulkan-dev glslang-tools mesa-vulkan-drivers)
+      doctest-dev nlohmann-json3-dev libvulkan-dev glslang-tools spirv-tools mesa-vulkan-drivers)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
