@@ -157,10 +157,9 @@ void main() {
       float wv[NWB];
       [[unroll]] for (int k = 0; k < NWB; ++k) wv[k] = float(wt[wl[k] + c * cstride + ki * KW]);
 #endif
-      [[unroll]] for (int kj = 0; kj < KW; ++kj) {
-        const int t = c * cstride + ki * KW + kj;
-        // The source value of each pixel for tap kj (0 where a transposed pixel skips it).
-        vec4 xv[RN4];
+      // The source value of each pixel for each tap (0 where a transposed pixel skips it).
+      vec4 xv[KW * RN4];
+      [[unroll]] for (int kj = 0; kj < KW; ++kj)
         [[unroll]] for (int n = 0; n < RN4 * 4; ++n) {
           float v = 0.0;
           if (TRANSPOSED == 0) {
@@ -170,16 +169,23 @@ void main() {
             const int rx = min(n, RN - 1) + PW - kj * DW;
             if ((rx + BIAS * SW) % SW == 0) v = r[(rx + BIAS * SW) / SW - BIAS - T_LO];
           }
-          xv[n / 4][n % 4] = v;
+          xv[kj * RN4 + n / 4][n % 4] = v;
         }
-        [[unroll]] for (int m = 0; m < RM; ++m) {
+      // Each accumulator takes all KW taps in a row: the block does not fit in registers, and
+      // this way it is loaded and stored once per kernel row instead of once per tap.
+      [[unroll]] for (int m = 0; m < RM; ++m) {
+        float w[KW];
+        [[unroll]] for (int kj = 0; kj < KW; ++kj) {
 #ifdef SEGRT_WEIGHT_SHUFFLE
-          const float w = subgroupShuffle(wv[(m * KW + kj) / SG], (m * KW + kj) % SG);
+          w[kj] = subgroupShuffle(wv[(m * KW + kj) / SG], (m * KW + kj) % SG);
 #else
-          const float w = float(wt[wrow[m] + t]);
+          w[kj] = float(wt[wrow[m] + c * cstride + ki * KW + kj]);
 #endif
-          [[unroll]] for (int n4 = 0; n4 < RN4; ++n4)
-            acc[m * RN4 + n4] = fma(vec4(w), xv[n4], acc[m * RN4 + n4]);
+        }
+        [[unroll]] for (int n4 = 0; n4 < RN4; ++n4) {
+          vec4 a = acc[m * RN4 + n4];
+          [[unroll]] for (int kj = 0; kj < KW; ++kj) a = fma(vec4(w[kj]), xv[kj * RN4 + n4], a);
+          acc[m * RN4 + n4] = a;
         }
       }
     }
