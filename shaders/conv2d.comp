@@ -31,12 +31,7 @@
 #define SEGRT_CUSTOM_WORKGROUP
 #include "common.glsl"
 
-layout(constant_id = 0) const int KH = 1;
-layout(constant_id = 1) const int KW = 1;
-layout(constant_id = 2) const int SH = 1;
-layout(constant_id = 3) const int SW = 1;
-layout(constant_id = 4) const int DH = 1;
-layout(constant_id = 5) const int DW = 1;
+#include "conv_geometry.glsl"
 layout(constant_id = 10) const int TRANSPOSED = 0;
 layout(constant_id = 11) const int POINTWISE = 0;
 layout(constant_id = 12) const int TM = 64;

@@ -27,12 +27,7 @@
 
 layout(local_size_x_id = 15) in;
 
-layout(constant_id = 0) const int KH = 1;
-layout(constant_id = 1) const int KW = 1;
-layout(constant_id = 2) const int SH = 1;
-layout(constant_id = 3) const int SW = 1;
-layout(constant_id = 4) const int DH = 1;
-layout(constant_id = 5) const int DW = 1;
+#include "conv_geometry.glsl"
 layout(constant_id = 10) const int RM = 4;
 layout(constant_id = 11) const int RN = 4;
 layout(constant_id = 12) const int TRANSPOSED = 0;

@@ -35,12 +35,7 @@
 
 layout(local_size_x_id = 10) in;
 
-layout(constant_id = 0) const int KH = 1;
-layout(constant_id = 1) const int KW = 1;
-layout(constant_id = 2) const int SH = 1;
-layout(constant_id = 3) const int SW = 1;
-layout(constant_id = 4) const int DH = 1;
-layout(constant_id = 5) const int DW = 1;
+#include "conv_geometry.glsl"
 layout(constant_id = 6) const int RM = 4;
 layout(constant_id = 7) const int RC = 4;
 layout(constant_id = 8) const int PW = 0;

@@ -22,12 +22,7 @@
 #define SEGRT_CUSTOM_BUFFERS
 #include "common.glsl"
 
-layout(constant_id = 0) const int KH = 3;
-layout(constant_id = 1) const int KW = 3;
-layout(constant_id = 2) const int SH = 1;
-layout(constant_id = 3) const int SW = 1;
-layout(constant_id = 4) const int DH = 1;
-layout(constant_id = 5) const int DW = 1;
+#include "conv_geometry.glsl"
 layout(constant_id = 10) const int MODE = 0;
 
 layout(std430, binding = 0) readonly buffer Src { sfloat src[]; };
