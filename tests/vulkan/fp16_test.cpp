@@ -14,14 +14,13 @@
 #include "graph/models/zoo.h"
 #include "runtime/backend.h"
 #include "runtime/philox.h"
+#include "tests/vulkan/compare.h"
 
 namespace segrt {
 namespace {
 
-bool have_vulkan() {
-  auto names = backend_names();
-  return std::find(names.begin(), names.end(), "vulkan") != names.end();
-}
+using test::have_vulkan;
+using test::nmse;
 
 // A Vulkan backend storing fp16, or nullptr when the device has none (said once).
 std::unique_ptr<Backend> fp16_backend() {
@@ -35,16 +34,6 @@ std::unique_ptr<Backend> fp16_backend() {
     MESSAGE("no fp16 storage here (" << e.what() << "): skipped");
     return nullptr;
   }
-}
-
-double nmse(const std::vector<float>& got, const std::vector<float>& ref) {
-  double num = 0, den = 0;
-  for (size_t i = 0; i < ref.size(); ++i) {
-    const double d = double(got[i]) - double(ref[i]);
-    num += d * d;
-    den += double(ref[i]) * double(ref[i]);
-  }
-  return num / std::max(den, 1e-30);
 }
 
 }  // namespace

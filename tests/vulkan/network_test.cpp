@@ -9,6 +9,7 @@
 #include "graph/models/zoo.h"
 #include "runtime/backend.h"
 #include "runtime/philox.h"
+#include "tests/vulkan/compare.h"
 #ifdef SEGRT_HAVE_VULKAN
 #include "runtime/vulkan/vulkan_program.h"
 #endif
@@ -16,20 +17,8 @@
 namespace segrt {
 namespace {
 
-bool have_vulkan() {
-  auto names = backend_names();
-  return std::find(names.begin(), names.end(), "vulkan") != names.end();
-}
-
-double nmse(const std::vector<float>& got, const std::vector<float>& ref) {
-  double num = 0, den = 0;
-  for (size_t i = 0; i < ref.size(); ++i) {
-    const double d = double(got[i]) - double(ref[i]);
-    num += d * d;
-    den += double(ref[i]) * double(ref[i]);
-  }
-  return num / std::max(den, 1e-30);
-}
+using test::have_vulkan;
+using test::nmse;
 
 // Parameters from the model's init rules; running statistics away from (0, 1) so that the
 // batch-norm fold is exercised.
