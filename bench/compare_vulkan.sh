@@ -26,7 +26,7 @@ for model in oru-net "unet:base=32,up=t2,in=1,out=1" "unet:preset=oru-teacher"; 
     flag=""
     [ "$2" = train ] && flag="--train"
     r=$reps
-    # The U-Nets at batch 16 take 3-9 s per run on lavapipe: one timed run.
+    # The U-Nets at batch 16 take 2.5-13 s per run on lavapipe: one timed run.
     [ "$model" != oru-net ] && [ "$1" = 16 ] && r=1
     sgemm=$(./build/segrt_vkbench_sgemm --sizes 1024 --repeat 3 --tile 8,8,8,16,4,0 |
       sed -n 's/.*best shader: .*, \([0-9.]*\) GFLOP\/s.*/\1/p')
